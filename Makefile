@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# ufw-docker: build, test, fuzz and install.  `make V=1` shows the commands.
+
+VERSION    ?= 0.1.0
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/lib/ufw-docker
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+PKG_CONFIG ?= pkg-config
+CC         ?= cc
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 20
+
+LIBS_PC   := libnftnl libmnl inih
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
+PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC))
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wold-style-definition -Wformat=2 -Wshadow \
+	    -Wno-format-nonliteral
+CPPFLAGS += -D_GNU_SOURCE -DUFWD_VERSION='"$(VERSION)"' \
+	    -DUFWD_LIBEXECDIR='"$(LIBEXECDIR)"' -Ibridge $(PC_CFLAGS)
+LDLIBS   += $(PC_LIBS)
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=all
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SRCS      := $(sort $(wildcard bridge/*.c))
+LIB_SRCS  := $(filter-out bridge/main.c,$(SRCS))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+OBJS      := $(SRCS:%.c=build/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o)
+SAN_OBJS  := $(LIB_SRCS:%.c=build/san/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/san/tests/%)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+
+.PHONY: all check unit unit-san root-tests fuzz fuzz-smoke install clean \
+	demo deb format
+
+all: ufw-docker
+
+ufw-docker: $(OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+build/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC-SAN  $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+
+build/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIB_OBJS) \
+		$(LDLIBS) $(CMOCKA_LIBS)
+
+build/san/tests/%: tests/unit/%.c $(SAN_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  TEST-SAN $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -o $@ $< \
+		$(SAN_OBJS) $(LDLIBS) $(CMOCKA_LIBS)
+
+# Unit tests run from the top of the tree (they read tests/data/).
+unit: $(UNIT_BINS)
+	$(Q)tests/run-unit.sh $(UNIT_BINS)
+
+unit-san: $(SAN_BINS)
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		tests/run-unit.sh $(SAN_BINS)
+
+# Tests with real ufw, iptables, nft and dockerd in namespaces (root).
+root-tests: ufw-docker
+	$(Q)tests/run-root.sh
+
+check: ufw-docker unit unit-san root-tests
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=c11 -g -O1 -Wall -Wextra -Werror \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+
+# Each target for FUZZ_TIME seconds from its committed seed corpus.
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_BINS)
+
+install: ufw-docker
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/ufw-docker
+	install -m 0755 ufw-docker $(DESTDIR)$(SBINDIR)/ufw-docker
+	install -m 0644 etc/ufw-docker.conf \
+		$(DESTDIR)$(SYSCONFDIR)/ufw-docker/ufw-docker.conf
+	sed 's|@SBINDIR@|$(SBINDIR)|g' hooks/after-init-hook \
+		> $(DESTDIR)$(LIBEXECDIR)/after-init-hook
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/after-init-hook
+
+format:
+	clang-format -i bridge/*.c bridge/*.h tests/unit/*.c tests/fuzz/*.c
+
+clean:
+	rm -rf build ufw-docker
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cmd_show: placeholder until the module lands (fails loudly, never pretends). */
+#include <stdio.h>
+
+#include "cmds.h"
+
+int cmd_show(int argc, char **argv, const struct cli_opts *o)
+{
+	(void)argc;
+	(void)argv;
+	(void)o;
+	fprintf(stderr, "ufw-docker: 'show' is not implemented yet\n");
+	return EXIT_FAIL;
+}
