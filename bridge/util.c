@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
