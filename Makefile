@@ -12,6 +12,9 @@ PKG_CONFIG ?= pkg-config
 CC         ?= cc
 FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 20
+# Separate trees let several builds run side by side: make BUILD=/tmp/b BIN=/tmp/b/ufw-docker
+BUILD      ?= build
+BIN        ?= ufw-docker
 
 LIBS_PC   := libnftnl libmnl inih
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC))
@@ -40,39 +43,39 @@ LIB_SRCS  := $(filter-out bridge/main.c,$(SRCS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-OBJS      := $(SRCS:%.c=build/%.o)
-LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o)
-SAN_OBJS  := $(LIB_SRCS:%.c=build/san/%.o)
-UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
-SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/san/tests/%)
-FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+SAN_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/san/tests/%)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-san root-tests fuzz fuzz-smoke install clean \
 	demo deb format
 
-all: ufw-docker
+all: $(BIN)
 
-ufw-docker: $(OBJS)
+$(BIN): $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/%.o: %.c
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-build/san/%.o: %.c
+$(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
-build/tests/%: tests/unit/%.c $(LIB_OBJS)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIB_OBJS) \
 		$(LDLIBS) $(CMOCKA_LIBS)
 
-build/san/tests/%: tests/unit/%.c $(SAN_OBJS)
+$(BUILD)/san/tests/%: tests/unit/%.c $(SAN_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  TEST-SAN $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -o $@ $< \
@@ -88,12 +91,12 @@ unit-san: $(SAN_BINS)
 		tests/run-unit.sh $(SAN_BINS)
 
 # Tests with real ufw, iptables, nft and dockerd in namespaces (root).
-root-tests: ufw-docker
-	$(Q)tests/run-root.sh
+root-tests: $(BIN)
+	$(Q)UFWD=$(abspath $(BIN)) tests/run-root.sh
 
-check: ufw-docker unit unit-san root-tests
+check: $(BIN) unit unit-san root-tests
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=c11 -g -O1 -Wall -Wextra -Werror \
@@ -105,10 +108,10 @@ fuzz: $(FUZZ_BINS)
 fuzz-smoke: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_BINS)
 
-install: ufw-docker
+install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/ufw-docker
-	install -m 0755 ufw-docker $(DESTDIR)$(SBINDIR)/ufw-docker
+	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/ufw-docker
 	install -m 0644 etc/ufw-docker.conf \
 		$(DESTDIR)$(SYSCONFDIR)/ufw-docker/ufw-docker.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|g' hooks/after-init-hook \
