@@ -118,6 +118,14 @@ install: $(BIN)
 		> $(DESTDIR)$(LIBEXECDIR)/after-init-hook
 	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/after-init-hook
 
+# The Debian package, in $(BUILD)/deb/, checked by lintian.
+deb:
+	dpkg-buildpackage -us -uc -b
+	mkdir -p $(BUILD)/deb
+	mv ../ufw-docker_$(VERSION)_*.deb ../ufw-docker_$(VERSION)_*.buildinfo \
+		../ufw-docker_$(VERSION)_*.changes $(BUILD)/deb/
+	lintian --fail-on error,warning $(BUILD)/deb/ufw-docker_$(VERSION)_*.deb
+
 format:
 	clang-format -i bridge/*.c bridge/*.h tests/unit/*.c tests/fuzz/*.c
 
