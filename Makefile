@@ -7,6 +7,8 @@ SBINDIR    ?= $(PREFIX)/sbin
 LIBEXECDIR ?= $(PREFIX)/lib/ufw-docker
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+COMPLDIR   ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR    ?=
 PKG_CONFIG ?= pkg-config
 CC         ?= cc
@@ -117,6 +119,18 @@ install: $(BIN)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' hooks/after-init-hook \
 		> $(DESTDIR)$(LIBEXECDIR)/after-init-hook
 	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/after-init-hook
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in hooks/*.path hooks/*.service; do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' $$u \
+			> $(DESTDIR)$(UNITDIR)/$$(basename $$u); \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); \
+	done
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+		bridge/ufw-docker.8 > $(DESTDIR)$(MANDIR)/man8/ufw-docker.8
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/ufw-docker.8
+	install -m 0644 hooks/ufw-docker.bash-completion \
+		$(DESTDIR)$(COMPLDIR)/ufw-docker
 
 # The Debian package, in $(BUILD)/deb/, checked by lintian.
 deb:
