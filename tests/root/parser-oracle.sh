@@ -1,0 +1,228 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# parser-oracle: real ufw writes user*.rules, then `ufw show added` (ufw's own
+# reader) and `ufw-docker show added` (ours) must print the same lines.
+. "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_enter "$@"
+set -u
+
+WORK=$SANDBOX_STATE/oracle
+mkdir -p "$WORK"
+ncmd=0
+ncmp=0
+nagree=0
+nfail=0
+
+# compare LABEL: ufw's and our `show added` on the current files.
+compare() {
+	local label=$1 rc
+	ncmp=$((ncmp + 1))
+	ufw show added >"$WORK/want" 2>"$WORK/want.err"
+	"$UFWD" --root / show added >"$WORK/got" 2>"$WORK/got.err"
+	rc=$?
+	if [ "$rc" -ne 0 ] || ! cmp -s "$WORK/want" "$WORK/got"; then
+		nfail=$((nfail + 1))
+		echo "MISMATCH after: $label (ufw-docker rc=$rc)"
+		diff -u --label "ufw show added" --label "ufw-docker show added" \
+			"$WORK/want" "$WORK/got" | head -40
+		head -5 "$WORK/got.err"
+		return 1
+	fi
+	nagree=$((nagree + 1))
+}
+
+# u ARGS...: one ufw command that must succeed, then the comparison.
+u() {
+	ncmd=$((ncmd + 1))
+	if ! ufw "$@" >"$WORK/ufw.out" 2>&1; then
+		nfail=$((nfail + 1))
+		echo "ufw $* failed (the test is wrong, not the parser):"
+		cat "$WORK/ufw.out"
+		return 1
+	fi
+	compare "ufw $*"
+}
+
+# u_refused ARGS...: a command ufw refuses; files must be unchanged and agree.
+u_refused() {
+	ncmd=$((ncmd + 1))
+	if ufw "$@" >"$WORK/ufw.out" 2>&1; then
+		nfail=$((nfail + 1))
+		echo "ufw $* unexpectedly succeeded"
+		return 1
+	fi
+	compare "refused: ufw $*"
+}
+
+# /etc/default/ufw is a bind mount: rewrite it in place (sed -i renames).
+set_ipv6() {
+	sed "s/^IPV6=.*/IPV6=$1/" /etc/default/ufw >"$WORK/default-ufw"
+	cat "$WORK/default-ufw" >/etc/default/ufw
+}
+
+basics() {
+	u allow 22/tcp
+	u deny 23
+	u reject 113/udp
+	u limit 2222/tcp
+	u allow log 80/tcp
+	u allow log-all 8443/tcp
+	u deny log 6000:6007/tcp
+	u limit log 2223/tcp
+	u reject log-all 2224/tcp
+	u allow 80,443,8000:8080/tcp
+	u allow proto udp from 198.51.100.0/24 port 1000:2000 to any port 53,5353
+	u allow 1:65535/udp
+	u deny proto tcp from any to any port 135,139,445
+	u allow 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15/tcp
+}
+
+services() {
+	u allow ssh
+	u deny smtp
+	u allow http/tcp
+	u reject domain
+}
+
+addresses() {
+	u allow from 198.51.100.7
+	u deny from 203.0.113.0/255.255.255.128
+	u allow from 198.51.100.0/255.0.255.0
+	u allow from 198.51.100.9/24 to any port 8080 proto tcp
+	u deny from 203.0.113.0/24 to 198.51.100.0/24 port 1:1024 proto tcp
+	u allow from 198.51.100.5/32 port 53 proto udp
+	u allow from 2001:db8::1 to any port 22 proto tcp
+	u allow from 2001:DB8:0:0::/64
+	u deny to 2001:db8:1::5/128 port 443 proto tcp
+	u reject from 2001:db8:0:0:0:0:0:77 port 123 to 2001:db8::/32 proto udp
+}
+
+protocols() {
+	u allow proto esp from 198.51.100.1
+	u allow proto ah from 203.0.113.4
+	u allow proto gre to any
+	u allow proto ipv6 from 198.51.100.2
+	u allow proto igmp from 203.0.113.0/24
+	u deny proto vrrp from 198.51.100.3
+	u allow proto esp from 2001:db8::3
+}
+
+interfaces() {
+	u allow in on eth0 to any port 8080
+	u deny out on eth+ to 203.0.113.9 port 25 proto tcp
+	u allow in on my_if to any port 9000 proto udp
+	u allow in on 'a=b%c@d,e'
+	u reject out 6667/tcp
+	u allow out on wlan0
+	u allow in on eth0.100 from 2001:db8:5::/48
+	u deny in on myport from 198.51.100.0/24
+	u allow in on report to any port 22 proto tcp
+}
+
+routes() {
+	u route allow in on eth0 out on docker0 to 203.0.113.10 port 5432 proto tcp
+	u route deny in on eth1
+	u route reject out on br-abc123 to any port 53 proto udp
+	u route limit in on eth0 to any port 22 proto tcp
+	u route allow log-all from 2001:db8::/48 to 2001:db8:1::/64
+	u route allow in on eth0 out on eth1 proto esp
+	u route deny in on eth1 out on eth0 log from 198.51.100.0/24
+	u route allow out on eth1 in on eth0 to any port 443 proto tcp
+	u route allow 8080/tcp
+}
+
+apps() {
+	u allow OpenSSH
+	u allow 'WWW Full'
+	u deny in on eth0 to any app 'WWW Secure'
+	u allow from 198.51.100.0/24 app OpenSSH to any app OpenSSH
+	u allow from any app 'WWW Cache'
+	u reject log Deluge
+	u allow Transmission
+	u route allow in on eth0 out on eth1 to any app WWW
+	u allow out 'Kerberos Full'
+	u allow from 2001:db8::/32 to any app 'mail submission'
+}
+
+comments() {
+	u allow 9001 comment "$(printf 'line1\nline2')"
+	u allow 9002/tcp comment 'has "double" quotes, `tick` $dollar \backslash;#'
+	u allow 9003 comment 'ünïcødé ✓ 日本'
+	u allow 9004 comment '-j ACCEPT'
+	u allow 9005 comment 'COMMIT'
+	u allow 9006 comment 'x comment=41 ### tuple ### allow tcp 1 0.0.0.0/0 any 0.0.0.0/0 in'
+	u allow 9007 comment "$(printf 'tab\tand  double  spaces ')"
+	u route allow in on eth0 out on eth1 to any port 9008 proto tcp comment 'route comment'
+	u allow 'WWW Secure' comment 'app with comment'
+	u_refused allow 9009 comment "it's"
+}
+
+reorder() {
+	u insert 1 deny from 203.0.113.66
+	u insert 3 allow 7000/udp
+	u prepend deny from 198.51.100.99
+	u prepend deny from 2001:db8::99
+	u route insert 1 deny from 203.0.113.0/24
+}
+
+updates() {
+	u allow 22/tcp comment 'ssh updated'
+	u reject 23
+	u allow 9001 comment ''
+	u deny 'WWW Full'
+	u allow 9003 comment 'replaced'
+}
+
+deletes() {
+	u delete allow 80,443,8000:8080/tcp
+	u delete deny smtp
+	u --force delete 2
+	u delete deny 'WWW Full'
+	u route delete deny in on eth1
+	u delete allow 9002/tcp
+	u --force delete 1
+}
+
+main() {
+	local start=$SECONDS
+	command -v ufw >/dev/null || {
+		echo "parser-oracle: ufw not installed"
+		exit 77
+	}
+	[ -x "$UFWD" ] || sandbox_die "no ufw-docker binary at $UFWD"
+
+	compare "pristine files"
+	basics
+	services
+	addresses
+	protocols
+	interfaces
+	routes
+	apps
+	comments
+	reorder
+	updates
+	deletes
+
+	# ufw ignores user6.rules with IPV6=no, even when it holds tuples.
+	set_ipv6 no
+	compare "IPV6=no over v4+v6 files"
+	set_ipv6 yes
+
+	# A fresh set written with IPV6=no (user6.rules stays as shipped).
+	sandbox_reset_ufw
+	set_ipv6 no
+	u allow 22/tcp
+	u deny from 198.51.100.0/24 to any port 80,443 proto tcp
+	u allow log OpenSSH
+	u route allow in on eth0 out on docker0 to 203.0.113.2 port 5432 proto tcp
+	u limit 2222/tcp comment 'v4 only'
+	u insert 1 reject proto gre from 203.0.113.5
+	u_refused allow from 2001:db8::1
+	u delete allow 22/tcp
+
+	echo "parser-oracle: $ncmd commands, $ncmp comparisons, $nagree agreed, $nfail failed ($((SECONDS - start)) s)"
+	[ "$nfail" -eq 0 ]
+}
+
+main
