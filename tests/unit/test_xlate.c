@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test_xlate: the translator against golden files in tests/data/xlate/ (one
+ * per rule shape, policy and log level) and its invariants and errors. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "xlate.h"
+
+#define GOLDEN_DIR "tests/data/xlate/"
+#define MAX_TUPLES 24
+
+struct xcase {
+	const char *name; /* golden file GOLDEN_DIR name.rules */
+	enum ufw_family fam;
+	enum ufw_policy policy;
+	enum ufw_loglevel level;
+	const char *prefix;	   /* NULL: the default */
+	const char *const *ifaces; /* NULL-terminated; NULL: docker0 and br-+ */
+	unsigned warnings;	   /* rules the translator must warn about */
+	const char *tuples[MAX_TUPLES];
+};
+
+static const char *const default_ifaces[] = {"docker0", "br-+", NULL};
+static const char *const no_ifaces[] = {NULL};
+
+/* A small rule set to show each policy and log level. */
+#define POLICY_RULES                                                                     \
+	{                                                                                \
+		"allow_log tcp 22 0.0.0.0/0 any 0.0.0.0/0 in",                           \
+		    "limit tcp 2222 0.0.0.0/0 any 0.0.0.0/0 in",                         \
+		    "route:deny_log-all any any 0.0.0.0/0 any 203.0.113.0/24 in",        \
+	}
+
+#define POLICY_RULES6                                                                    \
+	{                                                                                \
+		"allow_log tcp 22 ::/0 any ::/0 in", "limit tcp 2222 ::/0 any ::/0 in",  \
+		    "route:deny_log-all any any ::/0 any 2001:db8:ff::/48 in",           \
+	}
+
+static const struct xcase cases[] = {
+    {"v4-empty", UFW_V4, UFW_POLICY_DROP, UFW_LOGLEVEL_LOW, NULL, NULL, 0, {NULL}},
+    {"v4-ports",
+     UFW_V4,
+     UFW_POLICY_DROP,
+     UFW_LOGLEVEL_LOW,
+     NULL,
+     NULL,
+     0,
+     {
+	 "allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "deny udp 53 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "allow any 80 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "allow tcp 6000:6007 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "allow tcp 22,80,443,8000:8100 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "deny udp 3000,3001 0.0.0.0/0 1000:2000 0.0.0.0/0 in",
+	 "allow tcp 443 203.0.113.2 8080 198.51.100.1 WWW%20Secure WWW%20Cache in",
+	 "allow tcp any 0.0.0.0/0 749 0.0.0.0/0 - Kerberos%20Admin in",
+	 "allow tcp 5432 0.0.0.0/0 1024:65535,80 0.0.0.0/0 in",
+     }},
+    {"v4-addresses",
+     UFW_V4,
+     UFW_POLICY_DROP,
+     UFW_LOGLEVEL_LOW,
+     NULL,
+     NULL,
+     1,
+     {
+	 "allow any any 0.0.0.0/0 any 198.51.100.0/24 in",
+	 "allow tcp 5432 203.0.113.5 any 0.0.0.0/0 in",
+	 "deny any any 203.0.113.0/25 any 198.51.100.7 in",
+	 "deny tcp 80 0.0.0.0/0 any 203.0.113.0/255.255.255.15 in",
+	 "allow tcp 80 203.0.113.0/255.255.255.15 any 0.0.0.0/0 in",
+	 "route:allow tcp 80 203.0.113.0/255.255.255.15 any 0.0.0.0/0 in",
+     }},
+    {"v4-protocols",
+     UFW_V4,
+     UFW_POLICY_DROP,
+     UFW_LOGLEVEL_LOW,
+     NULL,
+     NULL,
+     2,
+     {
+	 "allow esp any 0.0.0.0/0 any 198.51.100.4 in",
+	 "allow ah any 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "deny gre any 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "allow vrrp any 0.0.0.0/0 any 0.0.0.0/0 in_eth0",
+	 "reject ipv6 any 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "deny igmp any 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "route:allow gre any 203.0.113.9 any 0.0.0.0/0 in_eth0!out_docker0",
+	 "allow esp 22 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "allow sctp any 0.0.0.0/0 any 0.0.0.0/0 in",
+     }},
+    {"v4-interfaces",
+     UFW_V4,
+     UFW_POLICY_DROP,
+     UFW_LOGLEVEL_LOW,
+     NULL,
+     NULL,
+     1,
+     {
+	 "allow any 80 0.0.0.0/0 any 0.0.0.0/0 in_eth0",
+	 "allow tcp 443 0.0.0.0/0 any 0.0.0.0/0 in_eth+",
+	 "deny udp 53 203.0.113.53 any 0.0.0.0/0 out_eth1",
+	 "allow any any 0.0.0.0/0 any 0.0.0.0/0 out",
+	 "deny any any 0.0.0.0/0 any 198.51.100.0/24 in_myport",
+	 "allow any any 0.0.0.0/0 any 0.0.0.0/0 in_wg0",
+	 "allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in_eth0!out_eth1",
+	 "allow any 8080 0.0.0.0/0 any 0.0.0.0/0 in_a=b%c@d,e",
+     }},
+    {"v4-route",
+     UFW_V4,
+     UFW_POLICY_DROP,
+     UFW_LOGLEVEL_LOW,
+     NULL,
+     NULL,
+     0,
+     {
+	 "route:allow tcp 80 203.0.113.0/25 any 198.51.100.0/24 in_eth1!out_docker0",
+	 "route:deny_log-all any any 0.0.0.0/0 any 0.0.0.0/0 in_eth0!out_eth1",
+	 "route:reject udp 53 203.0.113.53 any 0.0.0.0/0 out_eth1",
+	 "route:reject tcp 25 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "route:reject any 113 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "route:limit tcp 2222 0.0.0.0/0 any 0.0.0.0/0 in_eth0",
+	 "route:allow_log any 53 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "route:deny any any 0.0.0.0/0 any 198.51.100.0/24 in",
+	 "route:allow tcp 80,443 0.0.0.0/0 1024:65535 0.0.0.0/0 in",
+	 "route:deny any any 0.0.0.0/0 any 0.0.0.0/0 out_myport",
+	 "allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in",
+     }},
+    {"v4-limit",
+     UFW_V4,
+     UFW_POLICY_DROP,
+     UFW_LOGLEVEL_LOW,
+     NULL,
+     NULL,
+     0,
+     {
+	 "limit tcp 2222 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "limit_log tcp 22,2223 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "limit any 53 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "limit_log-all udp 500:510 203.0.113.4 any 198.51.100.0/24 in_eth0",
+     }},
+    {"v4-log",
+     UFW_V4,
+     UFW_POLICY_DROP,
+     UFW_LOGLEVEL_LOW,
+     NULL,
+     NULL,
+     0,
+     {
+	 "allow_log tcp 22 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "deny_log-all udp 53 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "reject_log any 113 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "reject_log tcp 6881:6891 0.0.0.0/0 any 0.0.0.0/0 Deluge - in",
+	 "allow_log-all any any 0.0.0.0/0 any 198.51.100.9 in",
+     }},
+    {"v4-reject",
+     UFW_V4,
+     UFW_POLICY_DROP,
+     UFW_LOGLEVEL_LOW,
+     NULL,
+     NULL,
+     0,
+     {
+	 "reject tcp 25 203.0.113.10 any 198.51.100.0/24 in",
+	 "reject udp 69 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "reject any 113 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "reject esp any 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "reject any any 0.0.0.0/0 any 198.51.100.66 in",
+     }},
+    {"v4-policy-accept-off", UFW_V4, UFW_POLICY_ACCEPT, UFW_LOGLEVEL_OFF, NULL, NULL, 0,
+     POLICY_RULES},
+    {"v4-policy-accept-low", UFW_V4, UFW_POLICY_ACCEPT, UFW_LOGLEVEL_LOW, NULL, NULL, 0,
+     POLICY_RULES},
+    {"v4-policy-accept-medium", UFW_V4, UFW_POLICY_ACCEPT, UFW_LOGLEVEL_MEDIUM, NULL,
+     NULL, 0, POLICY_RULES},
+    {"v4-policy-accept-full", UFW_V4, UFW_POLICY_ACCEPT, UFW_LOGLEVEL_FULL, NULL, NULL, 0,
+     POLICY_RULES},
+    {"v4-policy-drop-off", UFW_V4, UFW_POLICY_DROP, UFW_LOGLEVEL_OFF, NULL, NULL, 0,
+     POLICY_RULES},
+    {"v4-policy-drop-medium", UFW_V4, UFW_POLICY_DROP, UFW_LOGLEVEL_MEDIUM, NULL, NULL, 0,
+     POLICY_RULES},
+    {"v4-policy-drop-high", UFW_V4, UFW_POLICY_DROP, UFW_LOGLEVEL_HIGH, NULL, NULL, 0,
+     POLICY_RULES},
+    {"v4-policy-reject-low", UFW_V4, UFW_POLICY_REJECT, UFW_LOGLEVEL_LOW, NULL, NULL, 0,
+     POLICY_RULES},
+    {"v4-policy-reject-full", UFW_V4, UFW_POLICY_REJECT, UFW_LOGLEVEL_FULL, NULL, NULL, 0,
+     POLICY_RULES},
+    {"v4-no-internal-custom-prefix", UFW_V4, UFW_POLICY_DROP, UFW_LOGLEVEL_LOW, "DKR",
+     no_ifaces, 0, POLICY_RULES},
+    {"v6-basic",
+     UFW_V6,
+     UFW_POLICY_DROP,
+     UFW_LOGLEVEL_LOW,
+     NULL,
+     NULL,
+     2,
+     {
+	 "allow tcp 22 ::/0 any 2001:db8::1 in",
+	 "deny any 53 2001:db8::/32 any ::/0 in",
+	 "allow tcp 8443 2001:db8::10/64 any ::/0 in",
+	 "reject tcp 25 ::/0 any ::/0 in",
+	 "reject udp 69 ::/0 any ::/0 in",
+	 "limit_log tcp 2222,2200:2210 ::/0 any ::/0 in_eth0",
+	 "allow esp any ::/0 any 2001:db8:1::/48 in",
+	 "reject ipv6 any ::/0 any ::/0 in",
+	 "deny igmp any ::/0 any ::/0 in",
+	 "allow tcp 80 ::/0 any ::/0 out",
+	 "route:allow tcp 80 2001:db8:1::10/64 any ::/0 in_eth0!out_docker0",
+	 "route:reject any 113 ::/0 any 2001:db8:2::/64 in",
+     }},
+    {"v6-policy-reject-full", UFW_V6, UFW_POLICY_REJECT, UFW_LOGLEVEL_FULL, NULL, NULL, 0,
+     POLICY_RULES6},
+    {"v6-policy-accept-medium", UFW_V6, UFW_POLICY_ACCEPT, UFW_LOGLEVEL_MEDIUM, NULL,
+     NULL, 0, POLICY_RULES6},
+};
+
+/* --- a test-side reader for well-formed tuples (not the product's parser) --- */
+
+static void parse_ports(const char *text, struct port_spec *ps)
+{
+	char *copy = strdup(text), *save = NULL;
+
+	memset(ps, 0, sizeof(*ps));
+	if (strcmp(text, "any") != 0) {
+		for (char *t = strtok_r(copy, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save)) {
+			char *colon = strchr(t, ':');
+
+			ps->item[ps->n].lo = (uint16_t)atoi(t);
+			ps->item[ps->n].hi =
+			    (uint16_t)(colon ? atoi(colon + 1) : atoi(t));
+			ps->n++;
+		}
+	}
+	free(copy);
+}
+
+static void parse_action(const char *tok, struct ufw_rule *r)
+{
+	static const char *const verbs[] = {[UFW_ALLOW] = "allow",
+					    [UFW_DENY] = "deny",
+					    [UFW_REJECT] = "reject",
+					    [UFW_LIMIT] = "limit"};
+	const char *colon = strchr(tok, ':');
+	const char *verb = colon ? colon + 1 : tok;
+	size_t n = strcspn(verb, "_");
+
+	r->forward = colon != NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (strlen(verbs[i]) == n && strncmp(verb, verbs[i], n) == 0)
+			r->action = (enum ufw_action)i;
+	r->logtype = !verb[n]			     ? UFW_LOG_NONE
+		     : strcmp(verb + n, "_log") == 0 ? UFW_LOG_NEW
+						     : UFW_LOG_ALL;
+}
+
+static void parse_dir(const char *tok, struct ufw_rule *r)
+{
+	const char *bang = strchr(tok, '!');
+
+	r->direction = strncmp(tok, "out", 3) == 0 ? UFW_DIR_OUT : UFW_DIR_IN;
+	if (bang) {
+		snprintf(r->iface_in, sizeof(r->iface_in), "%.*s", (int)(bang - tok - 3),
+			 tok + 3);
+		snprintf(r->iface_out, sizeof(r->iface_out), "%s", bang + 5);
+	} else if (strchr(tok, '_')) {
+		char *dst = r->direction == UFW_DIR_OUT ? r->iface_out : r->iface_in;
+
+		snprintf(dst, UFW_IFNAMSIZ, "%s", strchr(tok, '_') + 1);
+	}
+}
+
+static void add_tuple(struct ufw_ruleset *rs, enum ufw_family fam, const char *tuple,
+		      unsigned line)
+{
+	char *copy = strdup(tuple), *save = NULL, *f[9];
+	struct ufw_rule r = {0};
+	int n = 0;
+
+	for (char *t = strtok_r(copy, " ", &save); t && n < 9;
+	     t = strtok_r(NULL, " ", &save))
+		f[n++] = t;
+	assert_true(n == 7 || n == 9);
+	r.family = fam;
+	parse_action(f[0], &r);
+	snprintf(r.proto, sizeof(r.proto), "%s", f[1]);
+	r.dport_text = strdup(f[2]);
+	parse_ports(f[2], &r.dport);
+	r.dst = strdup(f[3]);
+	r.sport_text = strdup(f[4]);
+	parse_ports(f[4], &r.sport);
+	r.src = strdup(f[5]);
+	r.dapp = strdup(n == 9 && strcmp(f[6], "-") ? f[6] : "");
+	r.sapp = strdup(n == 9 && strcmp(f[7], "-") ? f[7] : "");
+	parse_dir(f[n - 1], &r);
+	r.comment_hex = strdup("");
+	r.file = ufw_ruleset_file(rs, fam == UFW_V6 ? "user6.rules" : "user.rules");
+	r.line = line;
+	ufw_ruleset_push(rs, &r);
+	free(copy);
+}
+
+/* --- helpers --- */
+
+struct world {
+	struct ufw_ruleset rs;
+	struct ufw_state st;
+	struct ufwd_config cfg;
+	struct diag d;
+	struct strbuf out;
+};
+
+static void world_init(struct world *w, const struct xcase *c)
+{
+	const char *const *ifs = c->ifaces ? c->ifaces : default_ifaces;
+
+	memset(w, 0, sizeof(*w));
+	w->st = (struct ufw_state){.ipv6 = true,
+				   .enabled = true,
+				   .input_policy = c->policy,
+				   .output_policy = UFW_POLICY_ACCEPT,
+				   .forward_policy = UFW_POLICY_DROP,
+				   .loglevel = c->level};
+	while (ifs[w->cfg.n_internal_ifaces])
+		w->cfg.n_internal_ifaces++;
+	w->cfg.internal_ifaces = (char **)ifs;
+	w->cfg.log_prefix = (char *)(c->prefix ? c->prefix : "UFW DOCKER");
+	diag_init(&w->d, NULL);
+	w->d.keep = 1;
+	for (unsigned i = 0; i < MAX_TUPLES && c->tuples[i]; i++)
+		add_tuple(&w->rs, c->fam, c->tuples[i], 20 + 2 * i);
+}
+
+static void world_free(struct world *w)
+{
+	ufw_ruleset_free(&w->rs);
+	diag_free(&w->d);
+	sb_free(&w->out);
+}
+
+static char *read_all(const char *path)
+{
+	struct strbuf sb = {0};
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_addn(&sb, buf, n);
+	fclose(f);
+	return sb_detach(&sb);
+}
+
+static void write_all(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Every chain we add to or jump to is one we declare, and nothing else. */
+static void check_invariants(const char *text)
+{
+	char *copy = strdup(text), *save = NULL;
+	unsigned declared = 0;
+
+	assert_true(str_startswith(text, "*filter\n"));
+	assert_true(str_endswith(text, "\nCOMMIT\n"));
+	assert_null(strstr(text, "UFW BLOCK"));
+	assert_null(strstr(text, "UFW ALLOW"));
+	assert_null(strstr(text, "DOCKER-USER"));
+	assert_null(strstr(text, "ufw-user"));
+	assert_null(strstr(text, "comment"));
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		const char *j =
+		    strstr(l, " -j ufw-") ? strstr(l, " -j ufw-") : strstr(l, " -g ufw-");
+
+		if (l[0] == ':') {
+			assert_true(str_startswith(l, ":" UFWD_CHAIN_PREFIX));
+			declared++;
+		} else if (l[0] == '-') {
+			assert_true(str_startswith(l, "-A " UFWD_CHAIN_PREFIX));
+		} else {
+			assert_true(l[0] == '*' || l[0] == '#' ||
+				    strcmp(l, "COMMIT") == 0);
+		}
+		if (j) {
+			char want[64];
+
+			snprintf(want, sizeof(want), ":%.*s - [0:0]\n",
+				 (int)strcspn(j + 4, " "), j + 4);
+			assert_non_null(strstr(text, want));
+		}
+	}
+	assert_int_equal(declared, 3);
+	free(copy);
+}
+
+/* --- tests --- */
+
+static void test_golden(void **state)
+{
+	const struct xcase *c = *state;
+	struct world w;
+	char path[256];
+	char *want;
+
+	world_init(&w, c);
+	assert_int_equal(xlate_block(&w.rs, c->fam, &w.st, &w.cfg, &w.out, &w.d), 0);
+	if (w.d.warnings != c->warnings)
+		fprintf(stderr, "%s", sb_str(&w.d.kept));
+	assert_int_equal(w.d.warnings, c->warnings);
+	assert_int_equal(w.d.errors, 0);
+	check_invariants(sb_str(&w.out));
+	snprintf(path, sizeof(path), GOLDEN_DIR "%s.rules", c->name);
+	if (getenv("UPDATE_GOLDEN") && strcmp(getenv("UPDATE_GOLDEN"), "1") == 0)
+		write_all(path, sb_str(&w.out));
+	want = read_all(path);
+	if (!want)
+		fail_msg("%s missing; run with UPDATE_GOLDEN=1 and review it", path);
+	if (strcmp(want, sb_str(&w.out)) != 0)
+		fprintf(stderr, "--- %s\n+++ generated\n%s", path, sb_str(&w.out));
+	assert_string_equal(want, sb_str(&w.out));
+	free(want);
+	world_free(&w);
+}
+
+/* Same input, same bytes; and the block is appended to what out holds. */
+static void test_deterministic_append(void **state)
+{
+	struct world w;
+	struct strbuf again = {0};
+
+	(void)state;
+	world_init(&w, &cases[1]);
+	sb_adds(&w.out, "KEEP\n");
+	assert_int_equal(xlate_block(&w.rs, UFW_V4, &w.st, &w.cfg, &w.out, &w.d), 0);
+	assert_int_equal(xlate_block(&w.rs, UFW_V4, &w.st, &w.cfg, &again, &w.d), 0);
+	assert_true(str_startswith(sb_str(&w.out), "KEEP\n*filter\n"));
+	assert_string_equal(sb_str(&w.out) + 5, sb_str(&again));
+	sb_free(&again);
+	world_free(&w);
+}
+
+/* Rules of the other family are not ours to translate. */
+static void test_family_filter(void **state)
+{
+	static const struct xcase c = {
+	    "mixed", UFW_V6, UFW_POLICY_DROP, UFW_LOGLEVEL_LOW, NULL, NULL, 0, {NULL}};
+	struct world w;
+
+	(void)state;
+	world_init(&w, &c);
+	add_tuple(&w.rs, UFW_V4, "allow tcp 5432 0.0.0.0/0 any 198.51.100.3 in", 3);
+	add_tuple(&w.rs, UFW_V6, "allow tcp 5433 ::/0 any 2001:db8::3 in", 3);
+	add_tuple(&w.rs, UFW_V4, "route:deny tcp 5434 0.0.0.0/0 any 0.0.0.0/0 in", 5);
+	assert_int_equal(xlate_block(&w.rs, UFW_V6, &w.st, &w.cfg, &w.out, &w.d), 0);
+	assert_null(strstr(sb_str(&w.out), "5432"));
+	assert_null(strstr(sb_str(&w.out), "5434"));
+	assert_non_null(strstr(sb_str(&w.out),
+			       " -s 2001:db8::3 -p tcp -m conntrack "
+			       "--ctorigdstport 5433 --ctdir ORIGINAL -j RETURN"));
+	world_free(&w);
+}
+
+/* Comments and app names are rule text: they never reach the output. */
+static void test_no_rule_text(void **state)
+{
+	static const struct xcase c = {
+	    "text", UFW_V4, UFW_POLICY_DROP, UFW_LOGLEVEL_LOW, NULL, NULL, 0, {NULL}};
+	struct world w;
+
+	(void)state;
+	world_init(&w, &c);
+	add_tuple(&w.rs, UFW_V4, "allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 Evil%20App - in",
+		  4);
+	free(w.rs.v[0].comment_hex);
+	w.rs.v[0].comment_hex = strdup("2d6a20414343455054"); /* "-j ACCEPT" */
+	assert_int_equal(xlate_block(&w.rs, UFW_V4, &w.st, &w.cfg, &w.out, &w.d), 0);
+	assert_null(strstr(sb_str(&w.out), "Evil"));
+	assert_null(strstr(sb_str(&w.out), "2d6a"));
+	assert_null(strstr(sb_str(&w.out), "ACCEPT"));
+	assert_non_null(strstr(sb_str(&w.out), "--ctorigdstport 80 "));
+	world_free(&w);
+}
+
+/* A rule whose text could break out of iptables-restore's syntax is skipped
+ * with a warning naming its file:line. */
+static void test_hostile_fields(void **state)
+{
+	static const struct xcase c = {
+	    "hostile", UFW_V4, UFW_POLICY_DROP, UFW_LOGLEVEL_LOW, NULL, NULL, 0, {NULL}};
+	struct world w;
+
+	(void)state;
+	world_init(&w, &c);
+	add_tuple(&w.rs, UFW_V4, "allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in", 7);
+	add_tuple(&w.rs, UFW_V4, "allow tcp 81 0.0.0.0/0 any 0.0.0.0/0 in_eth0", 9);
+	add_tuple(&w.rs, UFW_V4, "allow tcp 82 0.0.0.0/0 any 0.0.0.0/0 in", 11);
+	free(w.rs.v[0].src);
+	w.rs.v[0].src = strdup("1.2.3.4 -j ACCEPT");
+	strcpy(w.rs.v[1].iface_in, "eth0\n-A X");
+	snprintf(w.rs.v[2].proto, sizeof(w.rs.v[2].proto), "tcp -j");
+	assert_int_equal(xlate_block(&w.rs, UFW_V4, &w.st, &w.cfg, &w.out, &w.d), 0);
+	assert_int_equal(w.d.warnings, 3);
+	assert_non_null(strstr(sb_str(&w.d.kept), "user.rules:7: warning: rule skipped"));
+	assert_non_null(strstr(sb_str(&w.d.kept), "user.rules:9: warning: rule skipped"));
+	assert_non_null(
+	    strstr(sb_str(&w.d.kept), "user.rules:11: warning: rule skipped"));
+	assert_null(strstr(sb_str(&w.out), "ACCEPT"));
+	assert_null(strstr(sb_str(&w.out), "-A X"));
+	assert_null(strstr(sb_str(&w.out), "--ctorigdstport 8"));
+	world_free(&w);
+}
+
+static void expect_config_error(const char *prefix, const char *iface)
+{
+	static const struct xcase c = {
+	    "bad", UFW_V4, UFW_POLICY_DROP, UFW_LOGLEVEL_LOW, NULL, NULL, 0, {NULL}};
+	const char *ifs[] = {iface, NULL};
+	struct world w;
+
+	world_init(&w, &c);
+	w.cfg.log_prefix = (char *)prefix;
+	if (iface) {
+		w.cfg.internal_ifaces = (char **)ifs;
+		w.cfg.n_internal_ifaces = 1;
+	}
+	sb_adds(&w.out, "KEEP");
+	assert_int_equal(xlate_block(&w.rs, UFW_V4, &w.st, &w.cfg, &w.out, &w.d),
+			 -EINVAL);
+	assert_int_equal(w.d.errors, 1);
+	assert_string_equal(sb_str(&w.out), "KEEP");
+	world_free(&w);
+}
+
+static void test_bad_config(void **state)
+{
+	(void)state;
+	expect_config_error("UFW", NULL); /* "[UFW BLOCK] " */
+	expect_config_error("quo\"te", NULL);
+	expect_config_error("back\\slash", NULL);
+	expect_config_error("new\nline", NULL);
+	expect_config_error("fifteen chars!!", NULL); /* LIMIT BLOCK > 29 */
+	expect_config_error("UFW DOCKER", "eth0 -j ACCEPT");
+	expect_config_error("UFW DOCKER", "");
+	expect_config_error("UFW DOCKER", "sixteen-chars-ab");
+}
+
+/* A 14-character prefix is the longest LOG accepts for "LIMIT BLOCK". */
+static void test_longest_prefix(void **state)
+{
+	static const struct xcase c = {
+	    "long", UFW_V4, UFW_POLICY_DROP, UFW_LOGLEVEL_LOW, "fourteen chars",
+	    NULL,   0,	    {NULL}};
+	struct world w;
+
+	(void)state;
+	world_init(&w, &c);
+	assert_int_equal(xlate_block(&w.rs, UFW_V4, &w.st, &w.cfg, &w.out, &w.d), 0);
+	assert_non_null(strstr(sb_str(&w.out), "\"[fourteen chars LIMIT BLOCK] \""));
+	world_free(&w);
+}
+
+int main(void)
+{
+	static const struct CMUnitTest fixed[] = {
+	    cmocka_unit_test(test_deterministic_append),
+	    cmocka_unit_test(test_family_filter),
+	    cmocka_unit_test(test_no_rule_text),
+	    cmocka_unit_test(test_hostile_fields),
+	    cmocka_unit_test(test_bad_config),
+	    cmocka_unit_test(test_longest_prefix),
+	};
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + ARRAY_SIZE(fixed)];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		tests[i] = (struct CMUnitTest){.name = cases[i].name,
+					       .test_func = test_golden,
+					       .initial_state = (void *)&cases[i]};
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		tests[ARRAY_SIZE(cases) + i] = fixed[i];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
