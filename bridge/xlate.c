@@ -120,17 +120,17 @@ static void add_item(struct strbuf *sb, const struct port_item *it)
 		sb_addf(sb, "%u:%u", it->lo, it->hi);
 }
 
-/* " --Xport P" for one item, " -m multiport --Xports P,Q" for a list. */
-static void add_ports(struct strbuf *sb, const struct port_spec *ps, char which)
+/*
+ * " --Xport P", or " -m multiport --Xports P,Q" when multi. As ufw, each
+ * multiport port list gets its own -m multiport: after one, a plain --sport
+ * would be taken for multiport's --sports.
+ */
+static void add_ports(struct strbuf *sb, const struct port_spec *ps, char which,
+		      bool multi)
 {
 	if (ps->n == 0)
 		return;
-	if (ps->n == 1) {
-		sb_addf(sb, " --%cport ", which);
-		add_item(sb, &ps->item[0]);
-		return;
-	}
-	sb_addf(sb, " -m multiport --%cports ", which);
+	sb_addf(sb, multi ? " -m multiport --%cports " : " --%cport ", which);
 	for (unsigned i = 0; i < ps->n; i++) {
 		if (i)
 			sb_addc(sb, ',');
@@ -233,6 +233,8 @@ static unsigned rule_protos(const struct ufw_rule *r, const struct proto_info *p
 /* A route rule in post-DNAT terms: what the packet carries now. */
 static void route_match(struct strbuf *m, const struct ufw_rule *r, const char *proto)
 {
+	bool multi = r->dport.n > 1 || r->sport.n > 1;
+
 	if (*r->iface_in)
 		sb_addf(m, " -i %s", r->iface_in);
 	if (*r->iface_out)
@@ -243,8 +245,8 @@ static void route_match(struct strbuf *m, const struct ufw_rule *r, const char *
 		sb_addf(m, " -d %s", r->dst);
 	if (proto)
 		sb_addf(m, " -p %s", proto);
-	add_ports(m, &r->dport, 'd');
-	add_ports(m, &r->sport, 's');
+	add_ports(m, &r->dport, 'd', multi);
+	add_ports(m, &r->sport, 's', multi);
 }
 
 static void xlate_route(struct xlate *x, const struct ufw_rule *r)
@@ -278,7 +280,7 @@ static void input_match(struct strbuf *m, const struct ufw_rule *r, const char *
 		sb_addf(m, " -s %s", r->src);
 	if (proto)
 		sb_addf(m, " -p %s", proto);
-	add_ports(m, &r->sport, 's');
+	add_ports(m, &r->sport, 's', r->sport.n > 1);
 	if (!dst && !dport)
 		return;
 	sb_adds(m, " -m conntrack");
