@@ -15,8 +15,8 @@ enum ufwd_backend { UFWD_BACKEND_AUTO, UFWD_BACKEND_IPTABLES, UFWD_BACKEND_NFTAB
 enum ufwd_tristate { UFWD_AUTO, UFWD_YES, UFWD_NO };
 
 struct ufwd_config {
-	enum ufwd_backend backend;  /* [general] backend = auto|iptables|nftables */
-	enum ufwd_tristate ipv6;    /* [general] ipv6 = auto|yes|no (auto: ufw's IPV6) */
+	enum ufwd_backend backend; /* [general] backend = auto|iptables|nftables */
+	enum ufwd_tristate ipv6;   /* [general] ipv6 = auto|yes|no (auto: ufw's IPV6) */
 	/* [docker] internal_interfaces: connections arriving on these are
 	 * container traffic (container to a published port), not filtered by
 	 * ufw's incoming rules. iptables wildcard '+' allowed. */
@@ -29,12 +29,17 @@ struct ufwd_config {
 void ufwd_config_defaults(struct ufwd_config *c);
 /*
  * Loads path over the defaults. A missing file is not an error (defaults
- * stay). Returns 0, or -EINVAL/-errno after one message "path:line: ...".
+ * stay). Returns 0, or -EINVAL/-errno after one message "path:line: ..." per
+ * error (every bad line is reported). *c must hold defaults or be zeroed; it
+ * is replaced only on success and is left untouched on failure.
  */
 int ufwd_config_load(struct ufwd_config *c, const char *path, struct diag *d);
 /* Same, from a string (tests and fuzzing); name is used in messages. */
-int ufwd_config_load_string(struct ufwd_config *c, const char *text,
-			    const char *name, struct diag *d);
-void ufwd_config_free(struct ufwd_config *c);
+int ufwd_config_load_string(struct ufwd_config *c, const char *text, const char *name,
+			    struct diag *d);
+void ufwd_config_free(struct ufwd_config *c); /* accepts a zeroed struct */
+
+const char *ufwd_backend_name(enum ufwd_backend b);   /* "auto", "iptables", ... */
+const char *ufwd_tristate_name(enum ufwd_tristate t); /* "auto", "yes", "no" */
 
 #endif
