@@ -7,15 +7,14 @@
 #include <errno.h>
 #include <string.h>
 
-#define CHAIN_INPUT	   UFWD_CHAIN_PREFIX "input"
-#define CHAIN_LIMIT	   UFWD_CHAIN_PREFIX "limit"
 #define DEFAULT_LOG_PREFIX "UFW DOCKER"
 #define LOG_LIMIT	   " -m limit --limit 3/min --limit-burst 10"
 /* iptables' LOG target keeps at most 29 bytes of prefix. */
 #define LOG_PREFIX_MAX 29
 
 /* The chains we declare, in the order their rules are written. */
-static const char *const our_chains[] = {UFWD_CHAIN_ENTRY, CHAIN_INPUT, CHAIN_LIMIT};
+static const char *const our_chains[] = {UFWD_CHAIN_ENTRY, UFWD_CHAIN_INPUT,
+					 UFWD_CHAIN_LIMIT};
 
 struct xlate {
 	enum ufw_family fam;
@@ -165,7 +164,7 @@ static void emit_limit(struct xlate *x, const char *chain, const char *m)
 	sb_addf(x->out, "-A %s%s -m conntrack --ctstate NEW -m recent --set\n", chain, m);
 	sb_addf(x->out,
 		"-A %s%s -m conntrack --ctstate NEW -m recent --update --seconds 30 "
-		"--hitcount 6 -j " CHAIN_LIMIT "\n",
+		"--hitcount 6 -j " UFWD_CHAIN_LIMIT "\n",
 		chain, m);
 	sb_addf(x->out, "-A %s%s -j RETURN\n", chain, m);
 }
@@ -326,7 +325,7 @@ static void xlate_input(struct xlate *x, const struct ufw_rule *r)
 		for (unsigned j = 0; j < nd; j++) {
 			sb_reset(&m);
 			input_match(&m, r, p[i], r->dport.n ? &r->dport.item[j] : NULL);
-			emit_rule(x, CHAIN_INPUT, sb_str(&m), r, p[i]);
+			emit_rule(x, UFWD_CHAIN_INPUT, sb_str(&m), r, p[i]);
 		}
 	}
 	sb_free(&m);
@@ -340,7 +339,8 @@ static void emit_forward_tail(struct xlate *x)
 			x->cfg->internal_ifaces[i]);
 	sb_adds(x->out,
 		"-A " UFWD_CHAIN_ENTRY
-		" -m conntrack --ctstate DNAT --ctdir ORIGINAL -g " CHAIN_INPUT "\n");
+		" -m conntrack --ctstate DNAT --ctdir ORIGINAL -g " UFWD_CHAIN_INPUT
+		"\n");
 	sb_adds(x->out, "-A " UFWD_CHAIN_ENTRY " -j RETURN\n");
 }
 
@@ -353,21 +353,21 @@ static void emit_policy(struct xlate *x)
 
 	if (log)
 		sb_addf(x->out,
-			"-A " CHAIN_INPUT "%s%s -j LOG --log-prefix \"[%s %s] \"\n",
+			"-A " UFWD_CHAIN_INPUT "%s%s -j LOG --log-prefix \"[%s %s] \"\n",
 			accept ? " -m conntrack --ctstate NEW" : "",
 			levels[x->st->loglevel].limited ? LOG_LIMIT : "", x->prefix,
 			policies[p].log_word);
-	sb_addf(x->out, "-A " CHAIN_INPUT " -j %s\n", policies[p].target);
+	sb_addf(x->out, "-A " UFWD_CHAIN_INPUT " -j %s\n", policies[p].target);
 }
 
 static void emit_limit_chain(struct xlate *x)
 {
 	if (x->st->loglevel != UFW_LOGLEVEL_OFF)
 		sb_addf(x->out,
-			"-A " CHAIN_LIMIT " -m limit --limit 3/minute -j LOG "
+			"-A " UFWD_CHAIN_LIMIT " -m limit --limit 3/minute -j LOG "
 			"--log-prefix \"[%s LIMIT BLOCK] \"\n",
 			x->prefix);
-	sb_adds(x->out, "-A " CHAIN_LIMIT " -j REJECT\n");
+	sb_adds(x->out, "-A " UFWD_CHAIN_LIMIT " -j REJECT\n");
 }
 
 /* The prefix must survive iptables-restore's quoting and ufw's sed. */
