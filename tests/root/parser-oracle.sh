@@ -9,6 +9,7 @@ set -u
 WORK=$SANDBOX_STATE/oracle
 mkdir -p "$WORK"
 ncmd=0
+nhand=0
 ncmp=0
 nagree=0
 nfail=0
@@ -183,6 +184,108 @@ deletes() {
 	u --force delete 1
 }
 
+# Odd tuple lines ufw never writes but reads (hand edits, old versions): each
+# goes into a file of its own, between two good tuples, v4 or v6.
+HAND4=(
+	'### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0'
+	'### tuple ### allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 Apache -'
+	'### tuple ### deny any any 0.0.0.0/0 any 0.0.0.0/0 sideways_eth0'
+	'### tuple ### allow tcp 23 0.0.0.0/0 any 0.0.0.0/0 in comment=616263'
+	'### tuple ### allow tcp 24 0.0.0.0/0 any 0.0.0.0/0 in comment=61626'
+	'### tuple ### allow tcp 99999 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### ALLOW tcp 25 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### bogus tcp 26 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow tcp 27 0.0.0.0/0 any 0.0.0.0/0 in_eth0!out_eth1'
+	'### tuple ### allow tcp 28 0.0.0.0/0 any 0.0.0.0/0 in    extra'
+	'### tuple ### allow tcp 29 0.0.0.0/0'
+	'### tuple ### route:allow tcp 30 0.0.0.0/0 any 0.0.0.0/0 out'
+	'### tuple ### allow_foo tcp 32 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow tcp 33 10.0.0.1/24 any 0.0.0.0/0 in'
+	'### tuple ### allow sctp 34 0.0.0.0/0 any 0.0.0.0/0 in'
+	'###   tuple ### allow tcp 35 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ###allow tcp 36 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow tcp 37 0.0.0.0/0 any 0.0.0.0/0 in_my_if'
+	$'### tuple ### allow tcp 40 0.0.0.0/0 any 0.0.0.0/0 in\r'
+	$'### tuple ### allow tcp 41 0.0.0.0/0 any 0.0.0.0/0 in\r### tuple ### deny tcp 42 0.0.0.0/0 any 0.0.0.0/0 in'
+	$'### tuple ###\tallow\ttcp\t43\t0.0.0.0/0\tany\t0.0.0.0/0\tin\t'
+	' ### tuple ### allow tcp 44 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### x:allow tcp 45 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### route:allow_log-all udp 46 0.0.0.0/0 any 0.0.0.0/0 in_eth0'
+	'### tuple ### allow tcp 47 0.0.0.0/0 any 0.0.0.0/0 in comment=4142   '
+	'### tuple ### allow tcp 48 0.0.0.0/0 any 0.0.0.0/0 in  comment=4142'
+	'### tuple ### allow tcp 49 0.0.0.0/0 any 0.0.0.0/0 in comment='
+	'### tuple ### route:allow tcp 50 0.0.0.0/0 any 0.0.0.0/0 in_eth0!out_eth1 comment=e697a5e69cac'
+	'### tuple ### deny udp 51 0.0.0.0/0 any 0.0.0.0/0 in_eth0!out_'
+	'### tuple ### allow tcp 52 0.0.0.0/0 any 0.0.0.0/0 in_eth0 extra stuff'
+	'### tuple ### limit tcp 53 0.0.0.0/0 any 0.0.0.0/0 out_eth0'
+	'### tuple ### allow tcp 0 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow tcp 65535 0.0.0.0/0 1 0.0.0.0/0 in'
+	'### tuple ### allow tcp 80,80 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow tcp 20:10 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow udp 53,1:1000 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow tcp ssh 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow esp 22 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow any 22 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 - - in'
+	'### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 WWW%20Full%20 - in'
+	'### tuple ### allow tcp 22 ::/0 any 0.0.0.0/0 in'
+	'### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/33 in'
+	'### tuple ### allow tcp 22 any any any in'
+	'### tuple ### allow tcp 22 0.0.0.0/0 any 198.51.100.7/255.255.255.0 in'
+	'### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in_eth0123456789abcdef'
+	'### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in_lo:1'
+	'### tuple ### allow tcp 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow tcp 1:2,3:4,5:6,7:8,9:10,11:12,13:14,15:16 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### reject udp 53 0.0.0.0/0 any 0.0.0.0/0 in_eth0!out_eth1!out_eth2'
+	'### tuple ### allow gre any 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow icmp any 0.0.0.0/0 any 0.0.0.0/0 in'
+	'### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in comment=00'
+)
+HAND6=(
+	'### tuple ### allow tcp 22 ::/0 any 2001:DB8::1 in'
+	'### tuple ### allow tcp 22 ::/0 any 2001:db8::1/64 in'
+	'### tuple ### allow tcp 22 ::/0 any 198.51.100.7 in'
+	'### tuple ### allow tcp 22 ::/0 any 2001:db8::/129 in'
+	'### tuple ### allow ipv6 any ::/0 any ::/0 in'
+	'### tuple ### allow tcp 22 ::/0 any ::ffff:198.51.100.1 in'
+	'### tuple ### route:deny any any 2001:db8::/32 any ::/0 in_eth0!out_eth1'
+	'### tuple ### allow tcp 22 ::/0 any ::/0'
+)
+
+# hand FAM LINE: LINE between two good tuples in user.rules (4) or user6.rules.
+hand() {
+	local fam=$1 line=$2 any=0.0.0.0/0 f=/etc/ufw/user.rules
+	if [ "$fam" = 6 ]; then
+		any=::/0
+		f=/etc/ufw/user6.rules
+	fi
+	sandbox_reset_ufw
+	{
+		printf '*filter\n### RULES ###\n\n'
+		printf '### tuple ### allow tcp 1 %s any %s in\n' "$any" "$any"
+		printf '%s\n' "$line"
+		printf '### tuple ### deny udp 2 %s any %s out\n' "$any" "$any"
+		printf '### END RULES ###\nCOMMIT\n'
+	} >"$f"
+	nhand=$((nhand + 1))
+	if ! ufw show added >/dev/null 2>&1; then
+		nfail=$((nfail + 1))
+		echo "ufw itself fails on the hand-made line (drop it): $line"
+		return 1
+	fi
+	compare "hand-made v$fam line: $line"
+}
+
+handmade() {
+	local l
+	for l in "${HAND4[@]}"; do
+		hand 4 "$l"
+	done
+	for l in "${HAND6[@]}"; do
+		hand 6 "$l"
+	done
+}
+
 main() {
 	local start=$SECONDS
 	command -v ufw >/dev/null || {
@@ -220,8 +323,11 @@ main() {
 	u insert 1 reject proto gre from 203.0.113.5
 	u_refused allow from 2001:db8::1
 	u delete allow 22/tcp
+	set_ipv6 yes
 
-	echo "parser-oracle: $ncmd commands, $ncmp comparisons, $nagree agreed, $nfail failed ($((SECONDS - start)) s)"
+	handmade
+
+	echo "parser-oracle: $ncmd commands, $nhand hand-made files, $ncmp comparisons, $nagree agreed, $nfail failed ($((SECONDS - start)) s)"
 	[ "$nfail" -eq 0 ]
 }
 
