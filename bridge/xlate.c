@@ -61,12 +61,14 @@ static const struct {
 /* The protocols ufw 0.36 accepts besides "any". */
 static const struct proto_info {
 	const char *name;
-	bool ports;   /* may carry ports */
-	bool v4_only; /* never valid in user6.rules */
+	bool ports;    /* may carry ports */
+	bool v4_only;  /* never valid in user6.rules */
+	bool v6_never; /* an IPv6 extension header: ip6tables -p never matches it */
 } protos[] = {
-    {"tcp", true, false},  {"udp", true, false},  {"esp", false, false},
-    {"ah", false, false},  {"gre", false, false}, {"vrrp", false, false},
-    {"ipv6", false, true}, {"igmp", false, true},
+    {"tcp", true, false, false},  {"udp", true, false, false},
+    {"esp", false, false, false}, {"ah", false, false, true},
+    {"gre", false, false, false}, {"vrrp", false, false, false},
+    {"ipv6", false, true, false}, {"igmp", false, true, false},
 };
 
 static const struct proto_info *proto_lookup(const char *name)
@@ -201,6 +203,8 @@ static bool rule_usable(struct xlate *x, const struct ufw_rule *r,
 		why = "unknown protocol";
 	else if (*pi && (*pi)->v4_only && x->fam == UFW_V6)
 		why = "protocol exists only for IPv4";
+	else if (*pi && (*pi)->v6_never && x->fam == UFW_V6)
+		why = "ip6tables -p ah never matches (nor does ufw's own rule)";
 	else if (*pi && !(*pi)->ports && (r->dport.n || r->sport.n))
 		why = "ports with a protocol that has none";
 	else if (!iface_ok(r->iface_in) || !iface_ok(r->iface_out))

@@ -4,6 +4,7 @@
 # for real with iptables-restore -n / ip6tables-restore -n, under iptables-nft
 # and iptables-legacy, in a private netns: our chains hold exactly the golden's
 # rules, a second load adds no duplicates, and iptables-nft can still list.
+# Family: v6-*.rules and *-v6.rules are IPv6, every other golden IPv4.
 . "$(dirname "$0")/../lib/sandbox.sh"
 sandbox_enter "$@"
 
@@ -53,7 +54,7 @@ nft_lists() {
 # load_golden VARIANT GOLDEN: restore twice, check counts after each load.
 load_golden() {
 	local v=$1 golden=$2 fam=4 tool=iptables n
-	case "$(basename "$golden")" in v6-*) fam=6 tool=ip6tables ;; esac
+	case "$(basename "$golden")" in v6-* | *-v6.rules) fam=6 tool=ip6tables ;; esac
 	for n in 1 2; do
 		checks=$((checks + 1))
 		if ! $tool-restore -n <"$golden"; then
