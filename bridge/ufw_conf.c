@@ -58,6 +58,7 @@ struct py_value {
 struct conf_scan {
 	struct py_value py[PY_NKEYS];
 	char *sh[SH_NVARS]; /* NULL: never assigned; "" also for non-literals */
+	bool sh_broken;	    /* a syntax error: ufw-init would stop there */
 };
 
 /*
@@ -159,8 +160,11 @@ static void py_scan(struct conf_scan *s, const struct ufw_conf_text *f)
 	}
 }
 
+/* The shell reads the whole file: quotes may span lines; \r is an ordinary
+ * character (so ENABLED=yes\r\n is not yes). */
 struct sh_cursor {
 	const char *p, *end;
+	bool broken; /* an unterminated quote: a syntax error that stops ufw-init */
 };
 
 static bool sh_blank(char c)
@@ -174,10 +178,10 @@ static bool sh_name_char(char c, bool first)
 	       (!first && c >= '0' && c <= '9');
 }
 
-/* A word ends at an unquoted blank or operator character. */
+/* A word ends at an unquoted blank, newline or operator character. */
 static bool sh_word_end(char c)
 {
-	return sh_blank(c) || (c != '\0' && strchr(";&|<>()", c));
+	return sh_blank(c) || (c != '\0' && strchr("\n;&|<>()", c));
 }
 
 /* The inside of "..." from just after the opening quote; false on $ or `. */
@@ -186,22 +190,37 @@ static bool sh_dquote(struct sh_cursor *c, struct strbuf *out)
 	bool literal = true;
 
 	while (c->p < c->end && *c->p != '"') {
-		if (*c->p == '\\' && c->p + 1 < c->end && strchr("$`\"\\", c->p[1]))
+		if (*c->p == '\\' && c->p + 1 < c->end && strchr("$`\"\\\n", c->p[1]))
 			c->p++;
 		else if (*c->p == '$' || *c->p == '`')
 			literal = false;
 		sb_addc(out, *c->p++);
 	}
-	if (c->p == c->end)
-		return false; /* the quote goes on past this line */
+	if (c->p == c->end) {
+		c->broken = true;
+		return false;
+	}
 	c->p++;
 	return literal;
 }
 
+/* The inside of '...' from just after the opening quote. */
+static void sh_squote(struct sh_cursor *c, struct strbuf *out)
+{
+	const char *q = memchr(c->p, '\'', (size_t)(c->end - c->p));
+
+	if (!q) {
+		c->broken = true;
+		c->p = c->end;
+		return;
+	}
+	sb_addn(out, c->p, (size_t)(q - c->p));
+	c->p = q + 1;
+}
+
 /*
  * One shell word with its quotes removed into out. Returns false when its
- * value is not known without running a shell (an expansion, or a quote or
- * backslash that continues on the next line).
+ * value is not known without running a shell (an expansion).
  */
 static bool sh_word(struct sh_cursor *c, struct strbuf *out)
 {
@@ -209,22 +228,16 @@ static bool sh_word(struct sh_cursor *c, struct strbuf *out)
 
 	while (c->p < c->end && !sh_word_end(*c->p)) {
 		char ch = *c->p++;
-		const char *q;
 
 		if (ch == '\'') {
-			q = memchr(c->p, '\'', (size_t)(c->end - c->p));
-			if (!q) {
-				c->p = c->end;
-				return false;
-			}
-			sb_addn(out, c->p, (size_t)(q - c->p));
-			c->p = q + 1;
+			sh_squote(c, out);
 		} else if (ch == '"') {
 			literal &= sh_dquote(c, out);
 		} else if (ch == '\\') {
-			if (c->p == c->end)
-				return false;
-			sb_addc(out, *c->p++);
+			if (c->p < c->end && *c->p != '\n')
+				sb_addc(out, *c->p);
+			if (c->p < c->end) /* backslash-newline joins lines */
+				c->p++;
 		} else if (ch == '$' || ch == '`') {
 			literal = false;
 		} else {
@@ -239,6 +252,7 @@ static bool sh_word(struct sh_cursor *c, struct strbuf *out)
 static int sh_assignment_name(struct sh_cursor *c)
 {
 	const char *q = c->p;
+	size_t n;
 
 	if (q == c->end || !sh_name_char(*q, true))
 		return -1;
@@ -246,9 +260,9 @@ static int sh_assignment_name(struct sh_cursor *c)
 		q++;
 	if (q == c->end || *q != '=')
 		return -1;
+	n = (size_t)(q - c->p);
 	for (int i = 0; i < SH_NVARS; i++) {
-		if ((size_t)(q - c->p) == strlen(sh_var_names[i]) &&
-		    !memcmp(c->p, sh_var_names[i], (size_t)(q - c->p))) {
+		if (n == strlen(sh_var_names[i]) && !memcmp(c->p, sh_var_names[i], n)) {
 			c->p = q + 1;
 			return i;
 		}
@@ -263,15 +277,32 @@ static void sh_skip_blanks(struct sh_cursor *c)
 		c->p++;
 }
 
-/*
- * One simple command of a line, up to ';' or the end: a run of assignments,
- * optionally after "export", that ends there (or at a comment) persists; one
- * followed by a command word is only that command's environment.
- */
-static void sh_command(struct conf_scan *s, struct sh_cursor *c)
+/* Past the end of the current line, quotes included (a command we skip). */
+static void sh_skip_line(struct sh_cursor *c)
 {
-	char *val[SH_NVARS] = {NULL};
-	bool is_export = false, keep = true;
+	struct strbuf w = {0};
+
+	while (c->p < c->end && *c->p != '\n') {
+		if (sh_word_end(*c->p))
+			c->p++;
+		else
+			sh_word(c, &w);
+	}
+	sb_free(&w);
+}
+
+static void sh_skip_comment(struct sh_cursor *c)
+{
+	const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+
+	c->p = nl ? nl : c->end;
+}
+
+/* Parses a run of NAME=WORD (after an optional "export") into val; false
+ * when a command word or an operator follows instead of ';', \n or # */
+static bool sh_assignments(struct sh_cursor *c, char *val[SH_NVARS])
+{
+	bool is_export = false;
 
 	sh_skip_blanks(c);
 	if (c->end - c->p > 6 && !memcmp(c->p, "export", 6) && sh_blank(c->p[6])) {
@@ -283,13 +314,11 @@ static void sh_command(struct conf_scan *s, struct sh_cursor *c)
 		int var;
 
 		sh_skip_blanks(c);
-		if (c->p == c->end || *c->p == ';' || *c->p == '#')
-			break;
+		if (c->p == c->end || *c->p == ';' || *c->p == '\n' || *c->p == '#')
+			return true;
 		var = sh_assignment_name(c);
-		if (var < 0 && (!is_export || sh_word_end(*c->p))) {
-			keep = false; /* a command word or an operator */
-			break;
-		}
+		if (var < 0 && (!is_export || sh_word_end(*c->p)))
+			return false;
 		if (!sh_word(c, &w))
 			sb_reset(&w); /* not a literal: never yes */
 		if (var >= 0 && var < SH_NVARS) {
@@ -298,6 +327,18 @@ static void sh_command(struct conf_scan *s, struct sh_cursor *c)
 		}
 		sb_free(&w);
 	}
+}
+
+/*
+ * One simple command, up to ';' or the end of the line: a run of assignments
+ * that ends there (or at a comment) persists; one followed by a command word
+ * is only that command's environment, and other commands are skipped.
+ */
+static void sh_command(struct conf_scan *s, struct sh_cursor *c)
+{
+	char *val[SH_NVARS] = {NULL};
+	bool keep = sh_assignments(c, val);
+
 	for (int i = 0; i < SH_NVARS; i++) {
 		if (keep && val[i]) {
 			free(s->sh[i]);
@@ -306,25 +347,21 @@ static void sh_command(struct conf_scan *s, struct sh_cursor *c)
 			free(val[i]);
 		}
 	}
-	if (keep && c->p < c->end && *c->p == ';')
-		c->p++;
-	else
-		c->p = c->end; /* a comment, or a line we do not follow further */
+	if (!keep)
+		sh_skip_line(c);
+	else if (c->p < c->end && *c->p == '#')
+		sh_skip_comment(c);
+	if (c->p < c->end)
+		c->p++; /* the ';' or newline */
 }
 
-/* The shell splits lines on \n only: a \r stays part of the value. */
 static void sh_scan(struct conf_scan *s, const struct ufw_conf_text *f)
 {
-	const char *p = f->text, *end = f->text + f->len;
+	struct sh_cursor c = {f->text, f->text + f->len, false};
 
-	while (p < end) {
-		const char *e = memchr(p, '\n', (size_t)(end - p));
-		struct sh_cursor c = {p, e ? e : end};
-
-		while (c.p < c.end)
-			sh_command(s, &c);
-		p = c.end + 1;
-	}
+	while (c.p < c.end && !c.broken)
+		sh_command(s, &c);
+	s->sh_broken |= c.broken;
 }
 
 static void conf_scan_free(struct conf_scan *s)
@@ -341,6 +378,17 @@ static int name_index(const char *const *names, size_t n, const char *s)
 		if (streq(names[i], s))
 			return (int)i;
 	return -1;
+}
+
+static bool py_is(const struct conf_scan *s, enum py_key k, const char *value)
+{
+	return s->py[k].value && streq(s->py[k].value, value);
+}
+
+/* What the shell's [ "$VAR" = value ] gives; nothing after a syntax error. */
+static bool sh_is(const struct conf_scan *s, enum sh_var v, const char *value)
+{
+	return !s->sh_broken && s->sh[v] && streq(s->sh[v], value);
 }
 
 /* Python's checks, in its order: the first missing or invalid policy fails. */
@@ -392,7 +440,6 @@ int ufw_state_parse(struct ufw_state *st, const struct ufw_conf_text *files, siz
 {
 	struct conf_scan s = {0};
 	enum ufw_policy pol[3];
-	const char *enabled;
 	int err;
 
 	for (size_t i = 0; i < n; i++) {
@@ -402,17 +449,14 @@ int ufw_state_parse(struct ufw_state *st, const struct ufw_conf_text *files, siz
 	err = check_policies(&s, pol, n ? files[0].name : NULL, d);
 	if (err)
 		goto out;
-	enabled = s.sh[SH_ENABLED];
 	*st = (struct ufw_state){
-	    .ipv6 =
-		kernel_ipv6 && s.py[PY_IPV6].value && streq(s.py[PY_IPV6].value, "yes"),
-	    .enabled = enabled && (streq(enabled, "yes") || streq(enabled, "YES")),
+	    .ipv6 = kernel_ipv6 && py_is(&s, PY_IPV6, "yes"),
+	    .enabled = sh_is(&s, SH_ENABLED, "yes") || sh_is(&s, SH_ENABLED, "YES"),
 	    .input_policy = pol[0],
 	    .output_policy = pol[1],
 	    .forward_policy = pol[2],
 	    .loglevel = pick_loglevel(&s.py[PY_LOGLEVEL], d),
-	    .manage_builtins =
-		s.sh[SH_MANAGE_BUILTINS] && streq(s.sh[SH_MANAGE_BUILTINS], "yes"),
+	    .manage_builtins = sh_is(&s, SH_MANAGE_BUILTINS, "yes"),
 	};
 out:
 	conf_scan_free(&s);
