@@ -281,7 +281,7 @@ static void test_structure_errors(void **state)
 	    "ufw-docker: t.conf:2: error: syntax error: expected '[section]', 'key "
 	    "= value' or a comment\n");
 	assert_one_error(
-	    "[general\nbackend = auto\n",
+	    "[general\n# backend = auto\n",
 	    "ufw-docker: t.conf:1: error: syntax error: expected '[section]', 'key "
 	    "= value' or a comment\n");
 	assert_one_error(
