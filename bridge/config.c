@@ -16,7 +16,8 @@
 #define IFACE_MAX 15 /* IFNAMSIZ - 1, as ufw checks */
 #define IFACE_CHARS                                                                      \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.+,=%@"
-#define PREFIX_MAX    20
+/* "[PREFIX LIMIT BLOCK] " must fit iptables' 29-byte --log-prefix. */
+#define PREFIX_MAX    14
 #define PREFIX_CHARS  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-"
 #define MSG_VALUE_MAX 64 /* bytes of a bad value quoted in a message */
 #define UTF8_BOM      "\xEF\xBB\xBF"
@@ -167,8 +168,10 @@ static int set_log_prefix(struct ufwd_config *c, const char *text, struct strbuf
 		sb_addf(why, "the prefix must have 1 to %d characters", PREFIX_MAX);
 	else if (strspn(text, PREFIX_CHARS) < n)
 		sb_adds(why, "only letters, digits, space, '_' and '-' are allowed");
-	else if (strstr(text, "UFW BLOCK") || strstr(text, "UFW ALLOW"))
-		sb_adds(why, "'UFW BLOCK' and 'UFW ALLOW' belong to ufw's own log lines");
+	else if (strstr(text, "UFW BLOCK") || strstr(text, "UFW ALLOW") ||
+		 str_endswith(text, "UFW"))
+		sb_adds(why, "'UFW BLOCK' and 'UFW ALLOW' belong to ufw's own log lines "
+			     "(and 'ufw default' rewrites them)");
 	else {
 		free(c->log_prefix);
 		c->log_prefix = xstrdup(text);

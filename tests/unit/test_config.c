@@ -147,8 +147,7 @@ static void test_errors_file(void **state)
 	    "ufw-docker: " DATA "errors.conf:6: error: unknown section [dockr]\n"
 	    "ufw-docker: " DATA "errors.conf:10: error: bad value 'UFW BLOCK x' for key "
 	    "'prefix' in section [logging]: 'UFW BLOCK' and 'UFW ALLOW' belong to ufw's "
-	    "own "
-	    "log lines\n");
+	    "own log lines (and 'ufw default' rewrites them)\n");
 	assert_defaults(&c);
 	ufwd_config_free(&c);
 	diag_free(&d);
@@ -232,22 +231,22 @@ static void test_log_prefix(void **state)
 	struct ufwd_config c;
 	(void)state;
 
-	assert_ok("[logging]\nprefix = 12345678901234567890\n", &c);
-	assert_string_equal(c.log_prefix, "12345678901234567890");
+	assert_ok("[logging]\nprefix = 12345678901234\n", &c);
+	assert_string_equal(c.log_prefix, "12345678901234");
 	ufwd_config_free(&c);
 	assert_ok("[logging]\nprefix = Ufw-Docker 2\n", &c);
 	assert_string_equal(c.log_prefix, "Ufw-Docker 2");
 	ufwd_config_free(&c);
 
 	assert_one_error(
-	    "[logging]\nprefix = 123456789012345678901\n",
-	    "ufw-docker: t.conf:2: error: bad value '123456789012345678901' for "
-	    "key 'prefix' in section [logging]: the prefix must have 1 to 20 "
+	    "[logging]\nprefix = 123456789012345\n",
+	    "ufw-docker: t.conf:2: error: bad value '123456789012345' for "
+	    "key 'prefix' in section [logging]: the prefix must have 1 to 14 "
 	    "characters\n");
 	assert_one_error(
 	    "[logging]\nprefix =\n",
 	    "ufw-docker: t.conf:2: error: bad value '' for key 'prefix' in section "
-	    "[logging]: the prefix must have 1 to 20 characters\n");
+	    "[logging]: the prefix must have 1 to 14 characters\n");
 	assert_one_error(
 	    "[logging]\nprefix = a\"b\n",
 	    "ufw-docker: t.conf:2: error: bad value 'a\"b' for key 'prefix' in "
@@ -257,7 +256,12 @@ static void test_log_prefix(void **state)
 	    "[logging]\nprefix = UFW ALLOW\n",
 	    "ufw-docker: t.conf:2: error: bad value 'UFW ALLOW' for key 'prefix' "
 	    "in section [logging]: 'UFW BLOCK' and 'UFW ALLOW' belong to ufw's own "
-	    "log lines\n");
+	    "log lines (and 'ufw default' rewrites them)\n");
+	assert_one_error(
+	    "[logging]\nprefix = MY UFW\n",
+	    "ufw-docker: t.conf:2: error: bad value 'MY UFW' for key 'prefix' "
+	    "in section [logging]: 'UFW BLOCK' and 'UFW ALLOW' belong to ufw's own "
+	    "log lines (and 'ufw default' rewrites them)\n");
 }
 
 static void test_structure_errors(void **state)
