@@ -16,7 +16,7 @@ pass=0 fail=0
 
 # fuzz_one BIN: 0 when it ran SECONDS without a crash, a leak or a timeout.
 fuzz_one() {
-	local bin=$1 name work rc
+	local bin=$1 name work rc f
 	name=$(basename "$bin")
 	work=$(mktemp -d /tmp/ufwd-fuzz-corpus.XXXXXX)
 	if [ -d "$top/tests/fuzz/corpus/$name" ]; then
@@ -33,7 +33,9 @@ fuzz_one() {
 	rm -rf "$work"
 	if [ "$rc" -ne 0 ]; then
 		echo "=== FAIL $name (rc=$rc): log $artifacts/$name.log"
-		ls "$artifacts" | grep -v '\.log$' | sed "s|^|    reproducer: $artifacts/|"
+		for f in "$artifacts/$name"-*; do
+			[ -e "$f" ] && echo "    reproducer: $f"
+		done
 		grep -m1 -A12 'ERROR: ' "$artifacts/$name.log"
 		return 1
 	fi

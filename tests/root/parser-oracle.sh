@@ -147,6 +147,7 @@ apps() {
 
 comments() {
 	u allow 9001 comment "$(printf 'line1\nline2')"
+	# shellcheck disable=SC2016 # $ and ` are the comment's own text
 	u allow 9002/tcp comment 'has "double" quotes, `tick` $dollar \backslash;#'
 	u allow 9003 comment 'ünïcødé ✓ 日本'
 	u allow 9004 comment '-j ACCEPT'
@@ -273,7 +274,7 @@ hand() {
 		echo "ufw itself fails on the hand-made line (drop it): $line"
 		return 1
 	fi
-	compare "hand-made v$fam line: $line"
+	compare "hand-made v$fam line: $(printf %q "$line")"
 }
 
 handmade() {
