@@ -1,0 +1,323 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# e2e-scenarios.sh: ufw-docker's end-to-end scenarios, every verdict seen
+# with real packets from the client netns of bed.sh. Each scenario runs on a
+# fresh bed (fresh namespaces: no firewall state, conntrack or "recent" table
+# left from the one before) with ufw enabled: default deny incoming, allow
+# 22/tcp. Source bed.sh first; then `e2e_main LAYOUT VARIANT`.
+# E2E_ONLY="seed limit" runs only the named scenarios.
+
+E2E_SCENARIOS=(seed hostport source reject limit iface order route v6 egress lifecycle log)
+
+# ---------------------------------------------------------------- helpers
+
+# u ARGS...: a ufw command in the server; a failure is a failed check (the
+# test's own command was wrong, or ufw refused it).
+u() {
+	local out
+	if ! out=$(srv ufw "$@" 2>&1); then
+		t_fail "ufw $* failed: $(echo "$out" | tail -1)"
+		return 1
+	fi
+}
+
+# ud_sync LABEL: `ufw-docker sync` must succeed.
+ud_sync() { t_run "ufw-docker sync ($1)" ufwd sync; }
+
+# tcp SRC PORT WANT [DST]: a connection from SRC to the server's PORT gets WANT.
+tcp() {
+	local dst=${4:-$BED_SRV4}
+	[[ $1 == *:* ]] && dst=${4:-$BED_SRV6}
+	t_eq "$E2E_CUR: tcp $1 -> $dst:$2 $3" "$3" "$(probe_tcp "$1" "$dst" "$2")"
+}
+# rt SRC PORT WANT: a line through the container's echo service and back.
+rt() {
+	local dst=$BED_SRV4
+	[[ $1 == *:* ]] && dst=$BED_SRV6
+	t_eq "$E2E_CUR: round trip $1 -> $dst:$2 $3" "$3" "$(roundtrip_tcp "$1" "$dst" "$2")"
+}
+# udp SRC PORT WANT
+udp() {
+	t_eq "$E2E_CUR: udp $1 -> $BED_SRV4:$2 $3" "$3" "$(probe_udp "$1" "$BED_SRV4" "$2")"
+}
+
+# Rules in our chains (iptables-save lines), per family.
+n_ours4() { srv iptables-save | grep -c '^-A ufw-docker-'; }
+n_ours6() { srv ip6tables-save | grep -c '^-A ufw-docker-'; }
+# n_jumps iptables|ip6tables: jumps from DOCKER-USER into our entry chain.
+n_jumps() { srv "$1" -S DOCKER-USER | grep -c -- '-j ufw-docker-forward'; }
+# first_du iptables|ip6tables: the first rule of DOCKER-USER.
+first_du() { srv "$1" -S DOCKER-USER | sed -n 2p; }
+
+# log_counters: "RULES PACKETS" summed over LOG rules in our chains.
+log_counters() {
+	srv iptables-save -c | awk '
+		/^\[[0-9]+:[0-9]+\] -A ufw-docker-.* -j LOG/ {
+			split(substr($1, 2), a, ":"); n += a[1]; c++
+		}
+		END { print c + 0, n + 0 }'
+}
+
+# ---------------------------------------------------------------- scenarios
+
+# 1. The seed case: -p 5432:5432 is open from outside with ufw active (the
+#    bug reproduces), and filtered once synced.
+sc_seed() {
+	bed_publish 5432 5432 || return 1
+	tcp "$BED_CLI4" 5432 open
+	rt "$BED_CLI4" 5432 open
+	ud_sync "default deny"
+	tcp "$BED_CLI4" 5432 filtered
+	tcp "$BED_CLI4B" 5432 filtered
+	rt "$BED_CLI4" 5432 filtered
+}
+
+# 2. -p 15432:5432: the host port decides, not the container port.
+sc_hostport() {
+	bed_publish 15432 5432 || return 1
+	tcp "$BED_CLI4" 15432 open
+	u allow 5432 || return 1
+	ud_sync "allow 5432 (container port only)"
+	tcp "$BED_CLI4" 15432 filtered
+	u allow 15432/tcp || return 1
+	ud_sync "allow 15432/tcp"
+	tcp "$BED_CLI4" 15432 open
+	rt "$BED_CLI4" 15432 open
+}
+
+# 3. A source-restricted allow.
+sc_source() {
+	bed_publish 5432 5432 || return 1
+	u allow from "$BED_CLI4B" to any port 5432 || return 1
+	ud_sync "allow from .3 to any port 5432"
+	tcp "$BED_CLI4B" 5432 open
+	rt "$BED_CLI4B" 5432 open
+	tcp "$BED_CLI4" 5432 filtered
+}
+
+# 4. reject: a TCP reset (refused at once), not silence; udp: ICMP port
+#    unreachable (docker28: the bed has a udp echo there).
+sc_reject() {
+	bed_publish 5432 5432 || return 1
+	if [ "$BED_LAYOUT" = docker28 ]; then
+		bed_publish 5353 5353 udp || return 1
+		udp "$BED_CLI4" 5353 open
+	fi
+	u reject 5432/tcp || return 1
+	[ "$BED_LAYOUT" = docker28 ] && { u reject 5353/udp || return 1; }
+	ud_sync "reject 5432/tcp"
+	tcp "$BED_CLI4" 5432 refused
+	tcp "$BED_CLI4B" 5432 refused
+	[ "$BED_LAYOUT" = docker28 ] && udp "$BED_CLI4" 5353 refused
+	return 0
+}
+
+# 5. limit: ufw's recent match, hitcount 6 in 30 s (the current one counts):
+#    new connections 1-5 from one source pass, the 6th and 7th are refused;
+#    another source still gets in.
+sc_limit() {
+	local i
+	bed_publish 5432 5432 || return 1
+	u limit 5432/tcp || return 1
+	ud_sync "limit 5432/tcp"
+	for i in 1 2 3 4 5; do
+		E2E_CUR="limit #$i" tcp "$BED_CLI4" 5432 open
+	done
+	E2E_CUR="limit #6" tcp "$BED_CLI4" 5432 refused
+	E2E_CUR="limit #7" tcp "$BED_CLI4" 5432 refused
+	E2E_CUR="limit, other source" tcp "$BED_CLI4B" 5432 open
+}
+
+# 6. Interface rules: the interface the connection arrived on.
+sc_iface() {
+	bed_publish 5432 5432 || return 1
+	u allow in on eth9 to any port 5432 proto tcp || return 1
+	ud_sync "allow in on eth9"
+	tcp "$BED_CLI4" 5432 filtered
+	u allow in on "$BED_SRV_IF" to any port 5432 proto tcp || return 1
+	ud_sync "allow in on $BED_SRV_IF"
+	tcp "$BED_CLI4" 5432 open
+	rt "$BED_CLI4" 5432 open
+}
+
+# 7. Order: an inserted deny ahead of an allow wins for its source only.
+sc_order() {
+	bed_publish 5432 5432 || return 1
+	u allow 5432/tcp || return 1
+	u insert 1 deny from "$BED_CLI4B" || return 1
+	ud_sync "insert 1 deny from .3 ahead of allow 5432/tcp"
+	tcp "$BED_CLI4B" 5432 filtered
+	tcp "$BED_CLI4" 5432 open
+}
+
+# 8. Route rules, in post-DNAT terms, come before the incoming allows.
+sc_route() {
+	bed_publish 5432 5432 || return 1
+	u allow 5432/tcp || return 1
+	ud_sync "allow 5432/tcp"
+	tcp "$BED_CLI4" 5432 open
+	u route deny out on docker0 to "$BED_CT_IP" port 5432 proto tcp || return 1
+	ud_sync "route deny out on docker0 to $BED_CT_IP port 5432"
+	tcp "$BED_CLI4" 5432 filtered
+	tcp "$BED_CLI4B" 5432 filtered
+}
+
+# 9. IPv6 (docker28 layout: ip6tables), from user6.rules.
+sc_v6() {
+	bed_publish 5432 5432 || return 1
+	tcp "$BED_CLI6" 5432 open
+	ud_sync "v6 default deny"
+	tcp "$BED_CLI6" 5432 filtered
+	u allow from "$BED_CLI6B" to any port 5432 proto tcp || return 1
+	ud_sync "allow from 2001:db8::3"
+	tcp "$BED_CLI6B" 5432 open
+	rt "$BED_CLI6B" 5432 open
+	tcp "$BED_CLI6" 5432 filtered
+	tcp "$BED_CLI4B" 5432 filtered
+	u deny from "$BED_CLI6" to any port 5432 proto tcp || return 1
+	u allow 5432/tcp || return 1
+	ud_sync "deny from 2001:db8::2, then allow 5432/tcp"
+	tcp "$BED_CLI6" 5432 filtered
+	tcp "$BED_CLI6B" 5432 open
+	tcp "$BED_CLI4" 5432 open
+}
+
+# 10. Replies, container egress and container-to-container keep working.
+sc_egress() {
+	local other
+	bed_publish 5432 5432 || return 1
+	bed_container ctb 7001 || return 1
+	other=$BED_LAST_IP
+	bed_cli_listen 7000 || return 1
+	bed_cli_listen 7002 || return 1
+	ud_sync "default deny"
+	t_eq "egress: container -> client:7000" open "$(bed_ct_roundtrip "${BED_CTS[0]}" "$BED_CLI4" 7000)"
+	t_eq "egress: container -> container $other:7001" open \
+		"$(bed_ct_roundtrip "${BED_CTS[0]}" "$other" 7001)"
+	u allow 5432/tcp || return 1
+	ud_sync "allow 5432/tcp"
+	rt "$BED_CLI4" 5432 open
+	t_eq "egress after allow: container -> client:7002" open \
+		"$(bed_ct_roundtrip "${BED_CTS[0]}" "$BED_CLI4" 7002)"
+}
+
+# lifecycle_check LABEL: .3 allowed, .2 filtered; our rules counted; one
+# jump, first in DOCKER-USER.
+lifecycle_check() {
+	local E2E_CUR="lifecycle: $1"
+	tcp "$BED_CLI4B" 5432 open
+	tcp "$BED_CLI4" 5432 filtered
+	t_eq "$E2E_CUR: rules in ufw-docker-* (v4)" "$E2E_N4" "$(n_ours4)"
+	[ "$BED_LAYOUT" = docker28 ] &&
+		t_eq "$E2E_CUR: rules in ufw-docker-* (v6)" "$E2E_N6" "$(n_ours6)"
+	t_eq "$E2E_CUR: jumps DOCKER-USER -> ufw-docker-forward" 1 "$(n_jumps iptables)"
+	t_eq "$E2E_CUR: first rule of DOCKER-USER" "-A DOCKER-USER -j ufw-docker-forward" \
+		"$(first_du iptables)"
+	if [ "$BED_LAYOUT" = docker28 ]; then
+		t_eq "$E2E_CUR: jumps DOCKER-USER -> ufw-docker-forward (v6)" 1 "$(n_jumps ip6tables)"
+		t_eq "$E2E_CUR: first rule of DOCKER-USER (v6)" \
+			"-A DOCKER-USER -j ufw-docker-forward" "$(first_du ip6tables)"
+	fi
+}
+
+# 11. ufw reload / disable / enable, and (docker20) a dockerd restart.
+sc_lifecycle() {
+	bed_publish 5432 5432 || return 1
+	u allow from "$BED_CLI4B" to any port 5432 proto tcp || return 1
+	ud_sync "allow from .3" || return 1
+	E2E_N4=$(n_ours4) E2E_N6=$(n_ours6)
+	if [ "$E2E_N4" -gt 0 ]; then
+		t_ok "lifecycle: $E2E_N4 v4 / $E2E_N6 v6 rules in ufw-docker-* after sync"
+	else
+		t_fail "lifecycle: no rules in ufw-docker-* after sync"
+	fi
+	lifecycle_check "after sync"
+	u reload || return 1
+	lifecycle_check "after ufw reload"
+	u reload || return 1
+	lifecycle_check "after a second ufw reload"
+	u disable || return 1
+	E2E_CUR="lifecycle: after ufw disable" tcp "$BED_CLI4" 5432 open
+	t_eq "lifecycle: after ufw disable: jumps into ufw-docker-forward" 0 "$(n_jumps iptables)"
+	[ "$BED_LAYOUT" = docker28 ] &&
+		t_eq "lifecycle: after ufw disable: jumps into ufw-docker-forward (v6)" 0 \
+			"$(n_jumps ip6tables)"
+	u --force enable || return 1
+	lifecycle_check "after ufw enable"
+	if [ "$BED_LAYOUT" = docker20 ]; then
+		if bed_docker20_restart; then
+			t_ok "lifecycle: dockerd restarted, container listening again"
+			lifecycle_check "after a dockerd restart"
+		else
+			t_fail "lifecycle: dockerd restart"
+		fi
+	fi
+}
+
+# 12. log rules: LOG logs nothing inside a netns, so count packets instead.
+sc_log() {
+	local before after
+	bed_publish 5432 5432 || return 1
+	u allow log 5432/tcp || return 1
+	ud_sync "allow log 5432/tcp"
+	before=$(log_counters)
+	if [ "${before% *}" -gt 0 ]; then
+		t_ok "log: ${before% *} LOG rules in ufw-docker-*"
+	else
+		t_fail "log: no LOG rule in ufw-docker-* for 'allow log 5432/tcp'"
+	fi
+	tcp "$BED_CLI4" 5432 open
+	tcp "$BED_CLI4B" 5432 open
+	after=$(log_counters)
+	if [ "${after#* }" -ge $((${before#* } + 2)) ]; then
+		t_ok "log: LOG packet counters rose ${before#* } -> ${after#* } (2 new connections)"
+	else
+		t_fail "log: LOG packet counters ${before#* } -> ${after#* } for 2 new connections"
+	fi
+}
+
+# ---------------------------------------------------------------- driver
+# (Loop variables here are not "s" or "t": sandbox_use_iptables sets those
+# as globals.)
+
+# e2e_main LAYOUT VARIANT: every scenario on a fresh bed; exits 0 (all
+# passed), 1 (a failure) or 77 (the layout cannot run here).
+e2e_main() {
+	local layout=$1 variant=$2 scen t0 tall rc first=1
+	tall=$(bed_now)
+	echo "# e2e $layout/$variant, ufw-docker: $UFWD"
+	if [ ! -x "$UFWD" ]; then
+		t_fail "ufw-docker binary $UFWD not built"
+		t_summary
+		exit 1
+	fi
+	for scen in "${E2E_SCENARIOS[@]}"; do
+		[ -n "${E2E_ONLY:-}" ] && [[ " $E2E_ONLY " != *" $scen "* ]] && continue
+		[ "$scen" = v6 ] && [ "$layout" != docker28 ] && continue
+		t0=$(bed_now)
+		echo "# --- scenario $scen ($layout/$variant)"
+		bed_up "$layout" "$variant"
+		rc=$?
+		if [ "$rc" -eq 77 ] && [ -n "$first" ]; then
+			echo "SKIP: the $layout bed cannot run on this machine"
+			exit 77
+		fi
+		first=
+		if [ "$rc" -ne 0 ]; then
+			t_fail "$scen: bed_up $layout $variant (rc $rc)"
+			bed_down
+			continue
+		fi
+		if ! bed_ufw_baseline; then
+			t_fail "$scen: ufw baseline (deny incoming, allow 22/tcp, enable)"
+			bed_down
+			continue
+		fi
+		E2E_CUR=$scen
+		"sc_$scen" || t_fail "$scen: scenario set-up failed"
+		bed_down
+		echo "# --- scenario $scen: $(bed_since "$t0") s"
+	done
+	echo "# e2e $layout/$variant: $(bed_since "$tall") s"
+	t_summary
+}
