@@ -26,8 +26,13 @@ static const struct subcommand subcommands[] = {
 	  "print the parsed ufw rules as ufw commands (as 'ufw show added')" },
 	{ "uninstall", cmd_uninstall, "",
 	  "remove our blocks, hook snippet and live rules" },
+	{ "status", cmd_status, "[verbose] [--json]",
+	  "ufw, firewall variants, jumps, drift and the rules in force for containers" },
+	{ "check", cmd_check, "[--json]",
+	  "every published container port and who can reach it; exit 3 on a problem" },
 	{ "hook", cmd_hook, "start|stop|status|flush-all",
 	  "called by /etc/ufw/after.init: keep the DOCKER-USER jump" },
+	{ "nft-apply", cmd_nft, NULL, NULL }, /* hidden: nftables backend tests */
 };
 
 static void usage(FILE *f)
@@ -35,8 +40,9 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: ufw-docker [OPTIONS] COMMAND [ARGS]\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
-		fprintf(f, "  %-10s %-28s %s\n", subcommands[i].name,
-			subcommands[i].args, subcommands[i].help);
+		if (subcommands[i].help)
+			fprintf(f, "  %-10s %-28s %s\n", subcommands[i].name,
+				subcommands[i].args, subcommands[i].help);
 	fprintf(f,
 		"\nOptions:\n"
 		"  --root DIR      read and write every file below DIR (as ufw's --rootdir)\n"

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* nft_backend: installs, checks and removes our nf_tables tables (nft_build)
+ * for Docker's nftables firewall backend, each change one atomic batch. */
+#ifndef UFWD_NFT_BACKEND_H
+#define UFWD_NFT_BACKEND_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "diag.h"
+#include "rule.h"
+#include "ufw_conf.h"
+#include "util.h"
+
+/* What to install: ufw's rules and state, our config, and whether the
+ * IPv6 table is wanted (else it is removed). */
+struct nftb_input {
+	const struct ufw_ruleset *rs;
+	const struct ufw_state *st;
+	const struct ufwd_config *cfg;
+	bool ipv6;
+};
+
+/*
+ * Builds both tables (ip, and ip6 when in->ipv6) and, unless text is
+ * non-NULL (then only their nft text is appended to it: a dry run), replaces
+ * the live ones in ONE batch (the ip6 table is deleted when !in->ipv6), so
+ * there is no instant without rules. Then reads them back and compares the
+ * rules per chain and the sets with what was built. Returns 0, or -errno
+ * after one error; on failure nothing changed.
+ */
+int nftb_apply(const struct nftb_input *in, struct strbuf *text, struct diag *d);
+
+/* Deletes our tables of both families in one batch (absent ones are fine). */
+int nftb_remove(struct diag *d);
+
+/*
+ * Compares the live tables with what nftb_apply would install: 0 equal,
+ * 1 missing or different (one warning says what), -errno on error.
+ */
+int nftb_status(const struct nftb_input *in, struct diag *d);
+
+#endif
