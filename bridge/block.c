@@ -4,6 +4,7 @@
 #include "block.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,4 +270,24 @@ int block_body(const char *text, size_t len, const struct block_kind *k, const c
 	ret = loc.present;
 	block_loc_free(&loc);
 	return ret;
+}
+
+int block_init_mode(const char *args)
+{
+	unsigned mode;
+	int n = -1;
+
+	if (streq(args, "(created)"))
+		return BLOCK_INIT_CREATED;
+	if (sscanf(args, "(mode %4o)%n", &mode, &n) != 1 || n < 0 ||
+	    (size_t)n != strlen(args) || mode > 07777 || args[6] != '0')
+		return -EBADMSG;
+	return (int)mode;
+}
+
+char *block_init_args(int mode)
+{
+	if (mode == BLOCK_INIT_CREATED)
+		return xstrdup("(created)");
+	return xasprintf("(mode %04o)", (unsigned)mode & 07777);
 }

@@ -75,4 +75,13 @@ int block_remove(const char *text, size_t len, const struct block_kind *k,
 int block_body(const char *text, size_t len, const struct block_kind *k, const char *file,
 	       struct strbuf *out, struct diag *d);
 
+/* after.init's BEGIN args: the file's mode before we touched it, or that we
+ * created the file (then uninstall deletes it). */
+#define BLOCK_INIT_CREATED 010000
+
+/* "(mode 0640)" -> 0640, "(created)" -> BLOCK_INIT_CREATED, else -EBADMSG. */
+int block_init_mode(const char *args);
+/* The args for mode (0-07777 or BLOCK_INIT_CREATED); caller frees. */
+char *block_init_args(int mode);
+
 #endif

@@ -1,14 +1,337 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cmd_sync: placeholder until the module lands (fails loudly, never pretends). */
+/* cmd_sync: `ufw-docker sync`: computes our blocks, the after.init snippet and
+ * the live transactions first, then writes the files and applies them. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "block.h"
 #include "cmds.h"
+#include "config.h"
+#include "fileio.h"
+#include "iptables.h"
+#include "lock.h"
+#include "ufw_conf.h"
+#include "ufw_rules.h"
+#include "xlate.h"
+
+#ifndef UFWD_LIBEXECDIR
+#define UFWD_LIBEXECDIR "/usr/local/lib/ufw-docker"
+#endif
+
+enum { F_AFTER, F_AFTER6, F_INIT, N_FILES };
+
+/* What sync will do to one family's live rules. */
+struct fam_live {
+	enum ufw_family fam;
+	struct strbuf block; /* our xlate text, when the family is applied */
+	struct strbuf tx;    /* iptables-restore input; empty: nothing to do */
+	bool record;	     /* write the live state after applying tx */
+};
+
+struct sync_ctx {
+	const struct cli_opts *o;
+	struct diag d;
+	struct ufw_state st;
+	struct ufwd_config cfg;
+	struct ufw_ruleset rs;
+	bool v6; /* ufw's IPv6 on and ours not "no" */
+	struct file_change files[N_FILES];
+	struct fam_live live[2];
+};
+
+static int usage_error(void)
+{
+	fprintf(stderr, "Usage: ufw-docker [OPTIONS] sync [--dry-run]\n");
+	return EXIT_USAGE;
+}
+
+static int load_inputs(struct sync_ctx *c)
+{
+	char *conf = c->o->config_path ? xstrdup(c->o->config_path)
+				       : path_under_root(c->o->root, UFWD_CONFIG_PATH);
+	int ret = ufw_state_load(&c->st, c->o->root, &c->d);
+
+	ufwd_config_defaults(&c->cfg);
+	if (ret == 0)
+		ret = ufwd_config_load(&c->cfg, conf, &c->d);
+	free(conf);
+	if (ret == 0 && c->cfg.backend == UFWD_BACKEND_NFTABLES) {
+		diag_err(&c->d, NULL, 0,
+			 "backend = nftables is not supported by sync yet; use auto or "
+			 "iptables");
+		ret = -ENOTSUP;
+	}
+	c->v6 = c->st.ipv6 && ufw_kernel_has_ipv6() && c->cfg.ipv6 != UFWD_NO;
+	if (ret == 0)
+		ret = ufw_rules_load(c->o->root, c->v6, &c->rs, &c->d);
+	return ret;
+}
+
+/* Plans after.rules (v4) or after6.rules (v6): our block, or none. */
+static int plan_rules_file(struct sync_ctx *c, struct fam_live *l, struct file_change *f,
+			   const char *abs)
+{
+	char *path = path_under_root(c->o->root, abs);
+	bool want = l->fam == UFW_V4 || c->v6;
+	char *removed = NULL;
+	int ret = file_change_load(f, path, &c->d);
+
+	free(path);
+	if (ret == 0 && want && !f->existed) {
+		diag_err(&c->d, f->path, 0, "missing (ufw's file; is ufw installed?)");
+		return -ENOENT;
+	}
+	if (ret == 0 && want)
+		ret = xlate_block(&c->rs, l->fam, &c->st, &c->cfg, &l->block, &c->d);
+	if (ret == 0 && want)
+		ret = block_set(sb_str(&f->old), f->old.len, &block_kind_rules, abs, "",
+				sb_str(&l->block), &f->new, &c->d);
+	else if (ret == 0)
+		ret = block_remove(sb_str(&f->old), f->old.len, &block_kind_rules, abs,
+				   &f->new, &removed, &c->d);
+	free(removed);
+	return ret;
+}
+
+/* Our hook script: beside the binary in a development tree, else installed. */
+static char *hook_path(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash, *p;
+	struct stat st;
+
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			p = xasprintf("%s/hooks/after-init-hook", exe);
+			if (stat(p, &st) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return xstrdup(UFWD_LIBEXECDIR "/after-init-hook");
+}
+
+/* The args for after.init's BEGIN: kept from an existing snippet. */
+static int init_args(struct sync_ctx *c, const struct file_change *f, char **args)
+{
+	struct block_loc loc;
+	int ret = block_locate(sb_str(&f->old), f->old.len, &block_kind_init, f->path,
+			       &loc, &c->d);
+
+	*args = NULL;
+	if (ret < 0)
+		return ret;
+	if (loc.present && block_init_mode(loc.args) < 0) {
+		diag_err(&c->d, f->path, loc.begin_line,
+			 "damaged ufw-docker markers: bad '%s' on BEGIN", loc.args);
+		ret = -EBADMSG;
+	} else if (loc.present) {
+		*args = xstrdup(loc.args);
+	} else {
+		*args = block_init_args(f->existed ? f->old_mode : BLOCK_INIT_CREATED);
+	}
+	block_loc_free(&loc);
+	return ret;
+}
+
+static int plan_after_init(struct sync_ctx *c, struct file_change *f)
+{
+	char *path = path_under_root(c->o->root, "/etc/ufw/after.init");
+	char *hook = hook_path(), *args = NULL, *body = NULL;
+	int ret = file_change_load(f, path, &c->d);
+
+	free(path);
+	if (ret == 0 && strchr(hook, '\'')) {
+		diag_err(&c->d, hook, 0,
+			 "a quote in our hook's path cannot go in after.init");
+		ret = -EINVAL;
+	}
+	if (ret == 0)
+		ret = init_args(c, f, &args);
+	if (ret == 0) {
+		if (!f->existed)
+			sb_adds(&f->old, "#!/bin/sh\n");
+		body = xasprintf("if [ -x '%s' ]; then '%s' \"$1\" || true; fi\n", hook,
+				 hook);
+		ret = block_set(sb_str(&f->old), f->old.len, &block_kind_init, f->path,
+				args, body, &f->new, &c->d);
+		if (!f->existed)
+			sb_reset(&f->old);
+		/* ufw-init runs after.init only when executable */
+		f->new_mode = f->existed ? (f->old_mode | 0110) : 0750;
+	}
+	free(body);
+	free(args);
+	free(hook);
+	return ret;
+}
+
+/* Enabled ufw, applied family: block + jump in one transaction, unless the
+ * kernel already holds exactly what the last sync applied. */
+static int plan_apply(struct sync_ctx *c, struct fam_live *l)
+{
+	struct strbuf now = {0}, then = {0};
+	char *sp = ipt_state_path(c->o->root, l->fam);
+	struct ipt_jump j;
+	int ret = ipt_check_variant(l->fam, &c->d);
+
+	if (ret == 0)
+		ret = ipt_jump_state(l->fam, &j, &c->d);
+	if (ret == 0)
+		ret = ipt_live_state(l->fam, sb_str(&l->block), &now, &c->d);
+	if (ret == 0 && file_read(sp, &then, true, &c->d) == 0 &&
+	    streq(now.buf, then.buf) && ipt_jump_ok(&j, true))
+		goto out;
+	if (ret == 0)
+		ret = ipt_build_tx(sb_str(&l->block), &j, true, &l->tx);
+	if (ret == -EINVAL)
+		diag_err(&c->d, NULL, 0, "internal: our block does not end with COMMIT");
+	l->record = ret == 0;
+out:
+	sb_free(&now);
+	sb_free(&then);
+	free(sp);
+	return ret;
+}
+
+static int plan_live(struct sync_ctx *c, struct fam_live *l)
+{
+	bool want = l->fam == UFW_V4 || c->v6;
+
+	if (l->fam == UFW_V6 && !ufw_kernel_has_ipv6())
+		return 0;
+	if (want && c->st.enabled)
+		return plan_apply(c, l);
+	/* disabled: containers unfiltered as Docker made them; unwanted v6:
+	 * our chains go too, as after6.rules no longer declares them */
+	return ipt_removal_tx(l->fam, !want, &l->tx, &c->d);
+}
+
+static int plan(struct sync_ctx *c)
+{
+	static const char *const rules[2] = {"/etc/ufw/after.rules",
+					     "/etc/ufw/after6.rules"};
+	int ret = load_inputs(c);
+
+	for (int i = 0; i < 2 && ret == 0; i++)
+		ret = plan_rules_file(c, &c->live[i], &c->files[i], rules[i]);
+	if (ret == 0)
+		ret = plan_after_init(c, &c->files[F_INIT]);
+	for (int i = 0; i < 2 && ret == 0; i++)
+		ret = plan_live(c, &c->live[i]);
+	return ret;
+}
+
+static bool anything_to_do(const struct sync_ctx *c)
+{
+	for (int i = 0; i < N_FILES; i++)
+		if (file_change_needed(&c->files[i]))
+			return true;
+	return c->live[0].tx.len || c->live[1].tx.len;
+}
+
+static void print_plan(const struct sync_ctx *c)
+{
+	for (int i = 0; i < N_FILES; i++)
+		file_change_diff(&c->files[i], stdout);
+	for (int i = 0; i < 2; i++)
+		if (c->live[i].tx.len)
+			printf("# %s -n input (IPv%d):\n%s",
+			       ipt_cmd(c->live[i].fam, IPT_DEFAULT, true),
+			       (int)c->live[i].fam, sb_str(&c->live[i].tx));
+}
+
+static int commit(struct sync_ctx *c)
+{
+	int ret = 0;
+
+	for (int i = 0; i < N_FILES && ret == 0; i++) {
+		if (!file_change_needed(&c->files[i]))
+			continue;
+		ret = file_change_apply(&c->files[i], &c->d);
+		if (ret == 0 && !c->o->quiet)
+			printf("ufw-docker: updated %s\n", c->files[i].path);
+	}
+	for (int i = 0; i < 2 && ret == 0; i++) {
+		struct fam_live *l = &c->live[i];
+
+		if (!l->tx.len)
+			continue;
+		ret = ipt_restore(l->fam, sb_str(&l->tx), &c->d);
+		if (ret == 0 && l->record)
+			ret = ipt_record_state(c->o->root, l->fam, sb_str(&l->block),
+					       &c->d);
+		if (ret == 0 && !c->o->quiet)
+			printf("ufw-docker: IPv%d rules applied live\n", (int)l->fam);
+		else if (ret < 0)
+			diag_err(
+			    &c->d, NULL, 0,
+			    "the IPv%d live rules were not changed (the previous ones "
+			    "are still in force); files are updated: fix the error and "
+			    "sync again, or run `ufw reload`",
+			    (int)l->fam);
+	}
+	return ret;
+}
+
+static int run(struct sync_ctx *c, bool dry)
+{
+	int lock = -1, ret;
+
+	if (!dry) {
+		lock = ufw_lock_take(c->o->root, &c->d);
+		if (lock < 0)
+			return lock;
+	}
+	ret = plan(c);
+	if (ret == 0 && !anything_to_do(c)) {
+		if (!c->o->quiet)
+			printf("ufw-docker: already in sync\n");
+	} else if (ret == 0 && dry) {
+		print_plan(c);
+	} else if (ret == 0) {
+		ret = commit(c);
+		if (ret == 0 && !c->st.enabled && !c->o->quiet)
+			printf("ufw-docker: ufw is disabled: the rules apply at `ufw "
+			       "enable`\n");
+	}
+	ufw_lock_release(lock);
+	return ret;
+}
 
 int cmd_sync(int argc, char **argv, const struct cli_opts *o)
 {
-	(void)argc;
-	(void)argv;
-	(void)o;
-	fprintf(stderr, "ufw-docker: 'sync' is not implemented yet\n");
-	return EXIT_FAIL;
+	struct sync_ctx c = {.o = o, .live = {{.fam = UFW_V4}, {.fam = UFW_V6}}};
+	bool dry = o->dry_run;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (streq(argv[i], "--dry-run") || streq(argv[i], "-n"))
+			dry = true;
+		else
+			return usage_error();
+	}
+	diag_init(&c.d, stderr);
+	ret = run(&c, dry);
+	for (int i = 0; i < N_FILES; i++)
+		file_change_free(&c.files[i]);
+	for (int i = 0; i < 2; i++) {
+		sb_free(&c.live[i].block);
+		sb_free(&c.live[i].tx);
+	}
+	ufw_ruleset_free(&c.rs);
+	ufwd_config_free(&c.cfg);
+	diag_free(&c.d);
+	if (ret == -EBADMSG || ret == -EXDEV)
+		return EXIT_REFUSED;
+	return ret == 0 ? EXIT_OK : EXIT_FAIL;
 }

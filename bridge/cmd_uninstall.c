@@ -1,14 +1,183 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cmd_uninstall: placeholder until the module lands (fails loudly, never pretends). */
+/* cmd_uninstall: `ufw-docker uninstall`: takes our blocks out of after*.rules,
+ * the snippet out of after.init (its mode restored), our jumps and chains out
+ * of the kernel, so ufw's files are byte for byte as before the first sync. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "block.h"
 #include "cmds.h"
+#include "fileio.h"
+#include "iptables.h"
+#include "lock.h"
+#include "ufw_rules.h"
+
+enum { F_AFTER, F_AFTER6, F_INIT, N_FILES };
+
+struct uninstall_ctx {
+	const struct cli_opts *o;
+	struct diag d;
+	struct file_change files[N_FILES];
+	struct strbuf tx[2]; /* v4, v6 removal transactions */
+};
+
+static int plan_file(struct uninstall_ctx *c, struct file_change *f, const char *abs,
+		     const struct block_kind *k, char **args)
+{
+	char *path = path_under_root(c->o->root, abs);
+	int ret = file_change_load(f, path, &c->d);
+
+	free(path);
+	*args = NULL;
+	if (ret == 0 && f->existed)
+		ret = block_remove(sb_str(&f->old), f->old.len, k, abs, &f->new, args,
+				   &c->d);
+	return ret;
+}
+
+/* after.init: restore the recorded mode, or delete the file we created. */
+static int plan_init(struct uninstall_ctx *c)
+{
+	struct file_change *f = &c->files[F_INIT];
+	char *args = NULL;
+	int mode, ret = plan_file(c, f, "/etc/ufw/after.init", &block_kind_init, &args);
+
+	if (ret < 0 || !args)
+		return ret;
+	mode = block_init_mode(args);
+	if (mode < 0) {
+		diag_err(&c->d, f->path, 0,
+			 "damaged ufw-docker markers: bad '%s' on BEGIN", args);
+		ret = -EBADMSG;
+	} else if (mode == BLOCK_INIT_CREATED && streq(sb_str(&f->new), "#!/bin/sh\n")) {
+		f->remove = true;
+	} else if (mode == BLOCK_INIT_CREATED) {
+		diag_warn(&c->d, f->path, 0,
+			  "we created it but it was edited since: kept");
+	} else {
+		f->new_mode = mode;
+	}
+	free(args);
+	return ret;
+}
+
+static int plan(struct uninstall_ctx *c)
+{
+	char *args = NULL;
+	int ret = plan_file(c, &c->files[F_AFTER], "/etc/ufw/after.rules",
+			    &block_kind_rules, &args);
+
+	free(args);
+	if (ret == 0)
+		ret = plan_file(c, &c->files[F_AFTER6], "/etc/ufw/after6.rules",
+				&block_kind_rules, &args);
+	free(args);
+	if (ret == 0)
+		ret = plan_init(c);
+	if (ret == 0)
+		ret = ipt_removal_tx(UFW_V4, true, &c->tx[0], &c->d);
+	if (ret == 0 && ufw_kernel_has_ipv6())
+		ret = ipt_removal_tx(UFW_V6, true, &c->tx[1], &c->d);
+	return ret;
+}
+
+static bool anything_to_do(const struct uninstall_ctx *c)
+{
+	for (int i = 0; i < N_FILES; i++)
+		if (file_change_needed(&c->files[i]))
+			return true;
+	return c->tx[0].len || c->tx[1].len;
+}
+
+/* The live state files sync keeps; stale once our chains are gone. */
+static void forget_live_state(const struct uninstall_ctx *c)
+{
+	for (int i = 0; i < 2; i++) {
+		char *p = ipt_state_path(c->o->root, i ? UFW_V6 : UFW_V4);
+
+		unlink(p);
+		free(p);
+	}
+}
+
+static int commit(struct uninstall_ctx *c)
+{
+	int ret = 0;
+
+	for (int i = 0; i < N_FILES && ret == 0; i++) {
+		if (!file_change_needed(&c->files[i]))
+			continue;
+		ret = file_change_apply(&c->files[i], &c->d);
+		if (ret == 0 && !c->o->quiet)
+			printf("ufw-docker: %s %s\n",
+			       c->files[i].remove ? "removed" : "restored",
+			       c->files[i].path);
+	}
+	forget_live_state(c);
+	for (int i = 0; i < 2 && ret == 0; i++) {
+		if (!c->tx[i].len)
+			continue;
+		ret = ipt_restore(i ? UFW_V6 : UFW_V4, sb_str(&c->tx[i]), &c->d);
+		if (ret == 0 && !c->o->quiet)
+			printf("ufw-docker: IPv%d jump and chains removed\n", i ? 6 : 4);
+	}
+	return ret;
+}
+
+static int run(struct uninstall_ctx *c, bool dry)
+{
+	int lock = -1, ret;
+
+	if (!dry) {
+		lock = ufw_lock_take(c->o->root, &c->d);
+		if (lock < 0)
+			return lock;
+	}
+	ret = plan(c);
+	if (ret == 0 && !anything_to_do(c)) {
+		if (!c->o->quiet)
+			printf("ufw-docker: nothing to uninstall\n");
+	} else if (ret == 0 && dry) {
+		for (int i = 0; i < N_FILES; i++)
+			file_change_diff(&c->files[i], stdout);
+		for (int i = 0; i < 2; i++)
+			if (c->tx[i].len)
+				printf("# %s -n input (IPv%d):\n%s",
+				       ipt_cmd(i ? UFW_V6 : UFW_V4, IPT_DEFAULT, true),
+				       i ? 6 : 4, sb_str(&c->tx[i]));
+	} else if (ret == 0) {
+		ret = commit(c);
+	}
+	ufw_lock_release(lock);
+	return ret;
+}
 
 int cmd_uninstall(int argc, char **argv, const struct cli_opts *o)
 {
-	(void)argc;
-	(void)argv;
-	(void)o;
-	fprintf(stderr, "ufw-docker: 'uninstall' is not implemented yet\n");
-	return EXIT_FAIL;
+	struct uninstall_ctx c = {.o = o};
+	bool dry = o->dry_run;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (streq(argv[i], "--dry-run") || streq(argv[i], "-n")) {
+			dry = true;
+		} else {
+			fprintf(stderr,
+				"Usage: ufw-docker [OPTIONS] uninstall [--dry-run]\n");
+			return EXIT_USAGE;
+		}
+	}
+	diag_init(&c.d, stderr);
+	ret = run(&c, dry);
+	for (int i = 0; i < N_FILES; i++)
+		file_change_free(&c.files[i]);
+	sb_free(&c.tx[0]);
+	sb_free(&c.tx[1]);
+	diag_free(&c.d);
+	if (ret == -EBADMSG)
+		return EXIT_REFUSED;
+	return ret == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -174,3 +174,100 @@ int file_mode(const char *path)
 		return -errno;
 	return (int)(st.st_mode & 07777);
 }
+
+int file_change_load(struct file_change *c, const char *path, struct diag *d)
+{
+	int ret;
+
+	*c = (struct file_change){.path = xstrdup(path), .new_mode = FILE_MODE_KEEP};
+	ret = file_read(path, &c->old, true, d);
+	if (ret < 0)
+		return ret;
+	c->existed = ret == 0;
+	c->old_mode = c->existed ? file_mode(path) : -1;
+	sb_addn(&c->new, sb_str(&c->old), c->old.len);
+	return 0;
+}
+
+bool file_change_needed(const struct file_change *c)
+{
+	if (c->remove)
+		return c->existed;
+	if (!c->existed)
+		return c->new.len > 0;
+	if (c->new_mode >= 0 && c->new_mode != c->old_mode)
+		return true;
+	return c->old.len != c->new.len ||
+	       memcmp(sb_str(&c->old), sb_str(&c->new), c->old.len);
+}
+
+static bool line_start(const char *s, size_t i)
+{
+	return i == 0 || s[i - 1] == '\n';
+}
+
+/* Number of lines that end in [0, n) of s. */
+static size_t lines_in(const char *s, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += s[i] == '\n';
+	return k;
+}
+
+static void print_lines(FILE *f, char sign, const char *s, size_t n)
+{
+	const char *p = s, *end = s + n, *nl;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		fprintf(f, "%c%.*s\n", sign, (int)((nl ? nl : end) - p), p);
+		p = nl ? nl + 1 : end;
+	}
+}
+
+void file_change_diff(const struct file_change *c, FILE *f)
+{
+	const char *a = sb_str(&c->old), *b = c->remove ? "" : sb_str(&c->new);
+	size_t na = c->old.len, nb = c->remove ? 0 : c->new.len, pre = 0, suf = 0;
+
+	if (!file_change_needed(c))
+		return;
+	fprintf(f, "--- %s\n+++ %s%s\n", c->existed ? c->path : "/dev/null",
+		c->remove ? "/dev/null" : c->path, "");
+	if (c->new_mode >= 0 && c->new_mode != c->old_mode && !c->remove)
+		fprintf(f, "mode %04o -> %04o\n", c->old_mode < 0 ? 0 : c->old_mode,
+			c->new_mode);
+	/* common prefix and suffix, in whole lines */
+	while (pre < na && pre < nb && a[pre] == b[pre])
+		pre++;
+	while (pre > 0 && a[pre - 1] != '\n')
+		pre--;
+	while (suf < na - pre && suf < nb - pre && a[na - 1 - suf] == b[nb - 1 - suf])
+		suf++;
+	while (suf > 0 && !(line_start(a, na - suf) && line_start(b, nb - suf)))
+		suf--;
+	if (pre == na - suf && pre == nb - suf)
+		return;
+	fprintf(f, "@@ line %zu @@\n", lines_in(a, pre) + 1);
+	print_lines(f, '-', a + pre, na - suf - pre);
+	print_lines(f, '+', b + pre, nb - suf - pre);
+}
+
+int file_change_apply(const struct file_change *c, struct diag *d)
+{
+	if (!file_change_needed(c))
+		return 0;
+	if (c->remove)
+		return file_remove(c->path, d);
+	return file_write_atomic(c->path, sb_str(&c->new), c->new.len, c->new_mode, d);
+}
+
+void file_change_free(struct file_change *c)
+{
+	free(c->path);
+	sb_free(&c->old);
+	sb_free(&c->new);
+	c->path = NULL;
+}

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "diag.h"
@@ -36,5 +37,30 @@ int file_remove(const char *path, struct diag *d);
 
 /* The permission bits (07777) of path, or -errno (no message). */
 int file_mode(const char *path);
+
+/* A change to one file, planned before anything is written. */
+struct file_change {
+	char *path;	   /* owned */
+	bool existed;	   /* the file was there */
+	int old_mode;	   /* its permission bits, -1 when it was missing */
+	struct strbuf old; /* its content ("" when missing) */
+	struct strbuf new; /* the content it should have */
+	int new_mode;	   /* FILE_MODE_KEEP or the bits to set */
+	bool remove;	   /* delete the file instead */
+};
+
+/*
+ * Starts a plan for path: reads its content and mode into c (new = old, mode
+ * kept). Returns 0 (c->existed false when missing), or -errno (reported).
+ */
+int file_change_load(struct file_change *c, const char *path, struct diag *d);
+/* Whether applying c would change anything on disk (a missing file that
+ * would stay empty is left missing). */
+bool file_change_needed(const struct file_change *c);
+/* Prints to f a simple line diff of c (nothing when not needed). */
+void file_change_diff(const struct file_change *c, FILE *f);
+/* Writes (atomically) or removes the file as planned, if needed. */
+int file_change_apply(const struct file_change *c, struct diag *d);
+void file_change_free(struct file_change *c);
 
 #endif

@@ -265,6 +265,32 @@ static void test_real_after_rules(void **state)
 	diag_free(&d);
 }
 
+static void test_init_mode(void **state)
+{
+	static const char *const bad[] = {"",
+					  "(mode)",
+					  "(mode 640)",
+					  "(mode 0640) x",
+					  "(mode 0999)",
+					  "(mode 01777",
+					  "(Created)"};
+	char *a;
+
+	(void)state;
+	assert_int_equal(block_init_mode("(mode 0640)"), 0640);
+	assert_int_equal(block_init_mode("(mode 0000)"), 0);
+	assert_int_equal(block_init_mode("(created)"), BLOCK_INIT_CREATED);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(block_init_mode(bad[i]), -EBADMSG);
+	a = block_init_args(0750);
+	assert_string_equal(a, "(mode 0750)");
+	assert_int_equal(block_init_mode(a), 0750);
+	free(a);
+	a = block_init_args(BLOCK_INIT_CREATED);
+	assert_int_equal(block_init_mode(a), BLOCK_INIT_CREATED);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +306,7 @@ int main(void)
 	    cmocka_unit_test(test_damaged),
 	    cmocka_unit_test(test_init_damaged_args),
 	    cmocka_unit_test(test_real_after_rules),
+	    cmocka_unit_test(test_init_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
