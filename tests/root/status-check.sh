@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# status-check: `ufw-docker check --json` and `status` against Docker's layout
+# loaded with iptables-restore and real ufw + `ufw-docker sync`, under
+# iptables-nft and iptables-legacy, in a private netns: seed (filtered),
+# allow (open), allow from (restricted, sources), flushed chain and missing
+# jump (problem, exit 3), ufw disabled (open, no problem).
+. "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_enter "$@"
+
+LAYOUT=${LAYOUT:-/work/shared/docker-layouts/docker20.10-no-ufw.iptables-save.txt}
+[ -r "$LAYOUT" ] || LAYOUT=$TOP/tests/data/docker20.10-no-ufw.iptables-save.txt
+[ -r "$LAYOUT" ] || { echo "SKIP: no Docker layout" >&2; exit 77; }
+CONF=$SANDBOX_STATE/ufw-docker.conf
+: >"$CONF"
+fails=0
+checks=0
+
+fail() {
+	echo "FAIL [$variant/$step]: $*" >&2
+	fails=$((fails + 1))
+}
+
+# field EXPR: evaluates a Python expression over the parsed JSON `j`.
+field() {
+	python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+# expect_check VERDICT RC [SOURCES]: check --json says so for tcp 5432.
+expect_check() {
+	local want=$1 want_rc=$2 want_src=${3:-} out rc got src
+	checks=$((checks + 1))
+	out=$("$UFWD" --config "$CONF" check --json)
+	rc=$?
+	got=$(field '[p["verdict"] for p in j["ports"] if p["host_port"]==5432][0]' <<<"$out")
+	src=$(field '",".join([p["sources"] for p in j["ports"] if p["host_port"]==5432][0])' <<<"$out")
+	[ "$got" = "$want" ] || fail "verdict $got, want $want: $out"
+	[ "$rc" = "$want_rc" ] || fail "exit $rc, want $want_rc: $out"
+	[ -z "$want_src" ] || [ "$src" = "$want_src" ] || fail "sources '$src', want '$want_src'"
+	field 'all(k in p for p in j["ports"] for k in ("proto","host_addr","host_port","container_addr","container_port","container","verdict","sources"))' <<<"$out" |
+		grep -qx True || fail "a port lacks a documented key: $out"
+}
+
+# expect_problem KIND: check --json lists a problem of that kind.
+expect_problem() {
+	checks=$((checks + 1))
+	"$UFWD" --config "$CONF" check --json | field '" ".join(p["kind"] for p in j["problems"])' |
+		grep -qw "$1" || fail "no '$1' problem"
+}
+
+sync_now() {
+	"$UFWD" --config "$CONF" sync >/dev/null 2>&1 || fail "sync failed"
+}
+
+for variant in nft legacy; do
+	sandbox_reset_ufw
+	sandbox_use_iptables "$variant"
+	nft flush ruleset
+	for t in filter nat; do
+		iptables-legacy -t $t -F 2>/dev/null
+		iptables-legacy -t $t -X 2>/dev/null
+	done
+	iptables-restore <"$LAYOUT" || sandbox_die "cannot load $LAYOUT"
+
+	step=seed
+	sync_now
+	ufw --force enable >/dev/null
+	expect_check filtered 0
+
+	step=allow
+	ufw allow 5432/tcp >/dev/null
+	sync_now
+	expect_check open 0
+
+	step=allow-from
+	ufw delete allow 5432/tcp >/dev/null
+	ufw allow from 198.51.100.3 to any port 5432 >/dev/null
+	expect_problem drift # ufw's rules changed since the last sync
+	sync_now
+	expect_check restricted 0 198.51.100.3
+	checks=$((checks + 1))
+	"$UFWD" --config "$CONF" status >/dev/null || fail "status: exit $?"
+
+	step=flushed
+	iptables -F ufw-docker-input
+	expect_check open 3
+	expect_problem drift
+	expect_problem leak
+	sync_now
+	expect_check restricted 0 198.51.100.3
+
+	step=no-jump
+	iptables -D DOCKER-USER -j ufw-docker-forward
+	expect_check open 3
+	expect_problem jump
+	checks=$((checks + 1))
+	"$UFWD" --config "$CONF" status >/dev/null
+	[ $? = 3 ] || fail "status does not exit 3 on a missing jump"
+	sync_now
+	expect_check restricted 0 198.51.100.3
+
+	step=disabled
+	ufw disable >/dev/null
+	expect_check open 0
+	ufw --force enable >/dev/null
+	expect_check restricted 0 198.51.100.3
+done
+
+echo "status-check: $checks checks, $fails failures"
+[ "$fails" = 0 ]
