@@ -232,6 +232,7 @@ bed_up() {
 	local layout=$1 variant=$2 t0
 	t0=$(bed_now)
 	[ -z "$BED_UP" ] || bed_down
+	# shellcheck disable=SC2034  # read by the scenarios
 	BED_LAYOUT=$layout BED_VARIANT=$variant BED_UP=1
 	mkdir -p "$BED_ROOT"
 	sandbox_use_iptables "$variant"
@@ -296,6 +297,7 @@ bed_container() {
 	docker20) bed_docker20_run "$1" "" "$2" tcp ;;
 	docker28) bed_docker28_ct "$1" && bed_docker28_listen "$1" tcp "$2" ;;
 	esac || return 1
+	# shellcheck disable=SC2034  # read by the caller
 	BED_LAST_IP=$(bed_ct_ip "$1")
 }
 
@@ -328,6 +330,24 @@ bed_cli_listen() {
 	nsenter --net="/run/netns/$BED_CLI" -- "$BED_PY" -c "$BED_PYPROG" echo tcp "$1" once >>"$BED_ROOT/listeners.log" 2>&1 &
 	BED_PIDS+=($!)
 	bed_wait_listen "/run/netns/$BED_CLI" tcp "$1"
+}
+
+# bed_flush_firewall: the server's netfilter as after a reboot (every table
+# of both families empty, policies ACCEPT, no conntrack entries).
+bed_flush_firewall() {
+	local ipt tb
+	for ipt in iptables ip6tables; do
+		for tb in filter nat raw mangle; do
+			case $tb in
+			filter) printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n' ;;
+			nat) printf '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n' ;;
+			raw) printf '*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n' ;;
+			mangle) printf '*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n' ;;
+			esac | srv "$ipt-restore" || return 1
+		done
+	done
+	srv conntrack -F >/dev/null 2>&1
+	[ -z "$(srv iptables-save | grep '^-A')$(srv ip6tables-save | grep '^-A')" ]
 }
 
 # bed_down: stop everything we started (by PID), delete our namespaces.
@@ -603,8 +623,13 @@ bed_docker20_stop() {
 # bed_docker20_restart: what `systemctl restart docker` does; containers come
 # back by their restart policy. Waits until they listen again.
 bed_docker20_restart() {
-	local ct pid i
 	bed_docker20_stop
+	bed_docker20_resume
+}
+
+# bed_docker20_resume: start dockerd again, wait for its containers.
+bed_docker20_resume() {
+	local ct pid i
 	bed_docker20_start || return 1
 	for ct in "${BED_CTS[@]}"; do
 		for ((i = 0; i < 100; i++)); do
@@ -667,7 +692,7 @@ bed_docker20_down() {
 	# Container processes live in their own netns: catch them by our cgroup.
 	for c in "$d"/*/"ufwd-e2e-$$"; do
 		[ -d "$c" ] || continue
-		for p in $(cat "$c"/*/cgroup.procs "$c"/cgroup.procs 2>/dev/null); do
+		cat "$c"/*/cgroup.procs "$c"/cgroup.procs 2>/dev/null | while read -r p; do
 			kill -9 "$p" 2>/dev/null
 		done
 		find "$c" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null

@@ -7,7 +7,7 @@
 # 22/tcp. Source bed.sh first; then `e2e_main LAYOUT VARIANT`.
 # E2E_ONLY="seed limit" runs only the named scenarios.
 
-E2E_SCENARIOS=(seed hostport source reject limit iface order route v6 egress lifecycle log)
+E2E_SCENARIOS=(seed hostport source reject limit iface order route v6 egress lifecycle boot log)
 
 # ---------------------------------------------------------------- helpers
 
@@ -254,6 +254,23 @@ sc_lifecycle() {
 	fi
 }
 
+# 11b. (docker20) a reboot: after sync, the whole firewall is gone; ufw
+#    starts first (ufw-init start, as at boot: only the files), dockerd later.
+#    No sync runs: the published port must be filtered again.
+sc_boot() {
+	local E2E_CUR=boot
+	bed_publish 5432 5432 || return 1
+	u allow from "$BED_CLI4B" to any port 5432 proto tcp || return 1
+	ud_sync "allow from .3" || return 1
+	E2E_N4=$(n_ours4) E2E_N6=$(n_ours6)
+	bed_docker20_stop
+	bed_flush_firewall || return 1
+	t_run "boot: ufw-init start (ufw's boot, from files)" srv /lib/ufw/ufw-init start
+	bed_docker20_resume || return 1
+	t_ok "boot: dockerd started after ufw, container listening again"
+	lifecycle_check "after boot (ufw, then dockerd)"
+}
+
 # 12. log rules: LOG logs nothing inside a netns, so count packets instead.
 sc_log() {
 	local before after
@@ -294,6 +311,7 @@ e2e_main() {
 	for scen in "${E2E_SCENARIOS[@]}"; do
 		[ -n "${E2E_ONLY:-}" ] && [[ " $E2E_ONLY " != *" $scen "* ]] && continue
 		[ "$scen" = v6 ] && [ "$layout" != docker28 ] && continue
+		[ "$scen" = boot ] && [ "$layout" != docker20 ] && continue
 		t0=$(bed_now)
 		echo "# --- scenario $scen ($layout/$variant)"
 		bed_up "$layout" "$variant"
