@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_nft: hidden `ufw-docker nft-apply [apply|remove|status|print]` for the
  * nftables backend's tests, until sync chooses the backend itself. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cmds.h"
 #include "config.h"
 #include "nft_backend.h"
+#include "nft_build.h"
 #include "ufw_conf.h"
 #include "ufw_rules.h"
 #include "util.h"
@@ -45,6 +47,8 @@ static int run(const char *what, struct nft_cmd_state *s, const struct cli_opts 
 
 	if (streq(what, "remove"))
 		return o->dry_run ? 0 : nftb_remove(d);
+	if (streq(what, "companion"))
+		return fputs(nftb_iptables_companion(), stdout) < 0 ? -EIO : 0;
 	if (streq(what, "status"))
 		return nftb_status(&in, d) == 0 ? 0 : 3;
 	if (streq(what, "print") || o->dry_run) {
@@ -64,14 +68,15 @@ int cmd_nft(int argc, char **argv, const struct cli_opts *o)
 	struct diag d;
 	int ret;
 
-	if (argc > 2 || (!streq(what, "apply") && !streq(what, "remove") &&
-			 !streq(what, "status") && !streq(what, "print"))) {
-		fprintf(stderr,
-			"Usage: ufw-docker nft-apply [apply|remove|status|print]\n");
+	if (argc > 2 ||
+	    (!streq(what, "apply") && !streq(what, "remove") && !streq(what, "status") &&
+	     !streq(what, "print") && !streq(what, "companion"))) {
+		fprintf(stderr, "Usage: ufw-docker nft-apply "
+				"[apply|remove|status|print|companion]\n");
 		return EXIT_USAGE;
 	}
 	diag_init(&d, o->quiet ? NULL : stderr);
-	ret = streq(what, "remove") ? 0 : load_all(&s, o, &d);
+	ret = streq(what, "remove") || streq(what, "companion") ? 0 : load_all(&s, o, &d);
 	if (!ret)
 		ret = run(what, &s, o, &d);
 	ufw_ruleset_free(&s.rs);
