@@ -4,9 +4,16 @@
 # ufw and iptables in a private netns and a private /etc/ufw: blocks in the
 # files, ufw loading them, exactly one DOCKER-USER jump through enable, reload
 # and disable, idempotence (mtimes), live apply, dry run, refusals (damaged
-# markers, iptables variant mismatch) and a byte-identical uninstall.
+# markers, iptables variant mismatch) and a byte-identical uninstall. Runs
+# with iptables-nft, then again in a fresh netns with iptables-legacy.
 . "$(dirname "$0")/../lib/sandbox.sh"
 sandbox_enter "$@"
+
+VARIANT=${1:-nft}
+OTHER=legacy
+[ "$VARIANT" = legacy ] && OTHER=nft
+sandbox_use_iptables "$VARIANT"
+echo "sync-files: iptables-$VARIANT"
 
 set -u
 checks=0
@@ -70,11 +77,13 @@ mtimes() {
 	(cd /etc/ufw && for f in $FILES; do stat -c '%n %y' "$f"; done)
 }
 
-# A tree like a checkout: the binary with hooks/after-init-hook beside it,
+# A tree like a checkout (made afresh by the legacy run too): the binary with hooks/after-init-hook beside it,
 # so the after.init snippet calls our hook whatever UFWD was built as.
+[ -x "$UFWD" ] || sandbox_die "no ufw-docker binary at $UFWD"
 T=$SANDBOX_STATE/tree
 mkdir -p "$T/hooks"
-cp "$UFWD" "$T/ufw-docker"
+cp "$UFWD" "$T/ufw-docker.new"
+mv "$T/ufw-docker.new" "$T/ufw-docker"
 cp "$TOP/hooks/after-init-hook" "$T/hooks/after-init-hook"
 chmod 0755 "$T/hooks/after-init-hook"
 UFWD=$T/ufw-docker
@@ -194,13 +203,13 @@ check "ufw reload after uninstall" ufw reload >/dev/null
 
 # 11. Docker on the other iptables backend: refused, nothing changed.
 iptables -F DOCKER-USER && iptables -X DOCKER-USER
-iptables-legacy -N DOCKER-USER
+iptables-$OTHER -N DOCKER-USER
 snapshot "$SANDBOX_STATE/mismatch"
 "$UFWD" sync >"$OUT" 2>&1
 check "variant mismatch: exit 4" [ $? = 4 ]
-check "message names both tools" grep -q 'iptables-legacy.*iptables-nft' "$OUT"
+check "message names both tools" grep -q "iptables-$OTHER.*iptables-$VARIANT" "$OUT"
 check "mismatch: nothing changed" same_as "$SANDBOX_STATE/mismatch"
-iptables-legacy -X DOCKER-USER
+iptables-$OTHER -X DOCKER-USER
 
 # 12. after.init missing: created (mode 0750), deleted again by uninstall.
 rm /etc/ufw/after.init
@@ -211,5 +220,8 @@ check "uninstall" "$UFWD" -q uninstall
 check "created after.init deleted" [ ! -e /etc/ufw/after.init ]
 for f in after.rules after6.rules; do check "$f pristine again" cmp "$PRISTINE/$f" "/etc/ufw/$f"; done
 
-echo "sync-files: $checks checks, $fails failed"
-[ "$fails" = 0 ]
+echo "sync-files ($VARIANT): $checks checks, $fails failed"
+[ "$fails" = 0 ] || exit 1
+# the same with iptables-legacy, in a fresh network namespace
+[ "$VARIANT" = nft ] && exec unshare --net -- "$0" legacy
+exit 0
