@@ -341,8 +341,8 @@ static void view_dnats(struct live_family *lf, const struct nft_view *v)
 
 static bool is_docker_chain(const char *name)
 {
-	return streq(name, "DOCKER") || streq(name, "DOCKER-USER") ||
-	       streq(name, "DOCKER-FORWARD");
+	/* not DOCKER-USER: sync creates it where Docker has not */
+	return streq(name, "DOCKER") || streq(name, "DOCKER-FORWARD");
 }
 
 static int load_nft(struct live_family *lf, struct diag *d)
@@ -378,7 +378,7 @@ static int load_legacy(struct live_family *lf, struct diag *d)
 		ret = save_table(lf->family, LIVE_LEGACY, "filter", &t, d);
 		lf->docker_legacy =
 		    ret == 0 && (has_chain_line(sb_str(&t), "DOCKER") ||
-				 has_chain_line(sb_str(&t), "DOCKER-USER"));
+				 has_chain_line(sb_str(&t), "DOCKER-FORWARD"));
 		sb_reset(&t);
 	}
 	if (ret == 0 && legacy_has(lf->family, "nat")) {

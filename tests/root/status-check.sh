@@ -12,6 +12,15 @@ LAYOUT=${LAYOUT:-/work/shared/docker-layouts/docker20.10-no-ufw.iptables-save.tx
 [ -r "$LAYOUT" ] || LAYOUT=$TOP/tests/data/docker20.10-no-ufw.iptables-save.txt
 [ -r "$LAYOUT" ] || { echo "SKIP: no Docker layout" >&2; exit 77; }
 CONF=$SANDBOX_STATE/ufw-docker.conf
+# The binary with hooks/after-init-hook beside it (as in a checkout), so that
+# the after.init snippet sync writes calls our hook on ufw enable/disable.
+[ -x "$UFWD" ] || sandbox_die "no ufw-docker binary at $UFWD"
+T=$SANDBOX_STATE/tree
+mkdir -p "$T/hooks"
+cp "$UFWD" "$T/ufw-docker"
+install -m 0755 "$TOP/hooks/after-init-hook" "$T/hooks/after-init-hook"
+UFWD=$T/ufw-docker
+export UFWD
 : >"$CONF"
 fails=0
 checks=0
@@ -63,8 +72,8 @@ for variant in nft legacy; do
 	iptables-restore <"$LAYOUT" || sandbox_die "cannot load $LAYOUT"
 
 	step=seed
-	sync_now
 	ufw --force enable >/dev/null
+	sync_now
 	expect_check filtered 0
 
 	step=allow
