@@ -87,11 +87,14 @@ static int start_family(struct hook_ctx *c, enum ufw_family fam)
 		ret = ipt_list_chain(fam, IPT_DEFAULT, UFWD_CHAIN_ENTRY, &tx, &c->d);
 	if (ret < 0)
 		goto out;
-	/* our chain missing (ufw did not load it): load it with the jump */
-	if (ret == 0 || !ipt_jump_ok(&j, true))
-		ret = ipt_build_tx(ret == 0 ? body.buf : NULL, &j, true, &tx);
-	else
+	if (ret == 0) { /* ufw did not load our chain: load it, with the jump */
+		ret = ipt_build_tx(body.buf, &j, true, &tx);
+	} else if (!ipt_jump_ok(&j, true)) {
+		ret = ipt_build_tx(NULL, &j, true, &tx);
+	} else {
+		ret = 0;
 		sb_reset(&tx);
+	}
 	if (ret == -EINVAL)
 		diag_err(&c->d, NULL, 0,
 			 "our block in after%s.rules does not end with COMMIT",

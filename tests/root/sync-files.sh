@@ -156,6 +156,11 @@ iptables -I DOCKER-USER 1 -j ufw-docker-forward
 iptables -A DOCKER-USER -j ufw-docker-forward
 check "sync fixes duplicated jumps" "$UFWD" -q sync
 check "one jump again" jump_in_place iptables
+n_input=$(iptables -S ufw-docker-input | wc -l)
+iptables -F ufw-docker-input
+"$UFWD" sync >"$OUT" 2>&1
+check "sync sees a flushed chain (drift) and refills it" grep -q 'IPv4 rules applied live' "$OUT"
+check "refilled" [ "$(iptables -S ufw-docker-input | wc -l)" = "$n_input" ]
 
 # 8. Dry run: shows the change, changes nothing.
 ufw allow 9090/tcp >/dev/null
