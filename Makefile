@@ -132,6 +132,10 @@ install: $(BIN)
 	install -m 0644 hooks/ufw-docker.bash-completion \
 		$(DESTDIR)$(COMPLDIR)/ufw-docker
 
+# The README's first command: a sandboxed demo (root; namespaces only).
+demo: $(BIN)
+	$(Q)UFWD=$(abspath $(BIN)) tests/demo.sh
+
 # The Debian package, in $(BUILD)/deb/, checked by lintian.
 deb:
 	dpkg-buildpackage -us -uc -b
