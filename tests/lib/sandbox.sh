@@ -32,12 +32,13 @@ sandbox_enter() {
 
 sandbox_mounts() {
 	local etc_alt
-	SANDBOX_STATE=$(mktemp -d /tmp/ufwd-sandbox.XXXXXX)
-	export SANDBOX_STATE
-	# Our state dir goes away with us; the tmpfs below holds the copies.
-	mount -t tmpfs -o mode=0755 tmpfs "$SANDBOX_STATE"
+	# A private /run; our state lives in it and goes away with us.
 	mount -t tmpfs -o mode=0755 tmpfs /run
 	mkdir -p /run/netns /run/lock
+	SANDBOX_STATE=/run/ufwd-sandbox
+	mkdir -p "$SANDBOX_STATE"
+	export SANDBOX_STATE
+	sandbox_tree
 	# /etc/alternatives: a private copy, so a test may pick iptables-legacy.
 	etc_alt="$SANDBOX_STATE/alternatives"
 	cp -a /etc/alternatives "$etc_alt"
@@ -53,6 +54,23 @@ sandbox_mounts() {
 	fi
 	mount -t tmpfs -o mode=0755 tmpfs /etc/ufw
 	sandbox_reset_ufw
+}
+
+# The after.init snippet calls hooks/after-init-hook next to the binary that
+# ran sync (a source tree), else the installed hook. A binary built elsewhere
+# (make BUILD=... BIN=...) gets a tree of its own here.
+sandbox_tree() {
+	# The binary as the caller gave it (a nested sandbox_enter hides ours).
+	UFWD_SRC=${UFWD_SRC:-$UFWD}
+	export UFWD_SRC
+	UFWD=$UFWD_SRC
+	[ -x "$UFWD" ] || return 0
+	[ -x "$(dirname "$UFWD")/hooks/after-init-hook" ] && return 0
+	mkdir -p "$SANDBOX_STATE/bin-tree/hooks"
+	cp "$UFWD" "$SANDBOX_STATE/bin-tree/ufw-docker"
+	cp "$TOP/hooks/after-init-hook" "$SANDBOX_STATE/bin-tree/hooks/"
+	UFWD=$SANDBOX_STATE/bin-tree/ufw-docker
+	export UFWD
 }
 
 # Makes /etc/ufw pristine (as the package ships it, ENABLED=no).

@@ -8,19 +8,13 @@
 . "$(dirname "$0")/../lib/sandbox.sh"
 sandbox_enter "$@"
 
-LAYOUT=${LAYOUT:-/work/shared/docker-layouts/docker20.10-no-ufw.iptables-save.txt}
-[ -r "$LAYOUT" ] || LAYOUT=$TOP/tests/data/docker20.10-no-ufw.iptables-save.txt
+LAYOUT=${LAYOUT:-$TOP/tests/data/nft/docker20.10-no-ufw.iptables-save.txt}
+
 [ -r "$LAYOUT" ] || { echo "SKIP: no Docker layout" >&2; exit 77; }
 CONF=$SANDBOX_STATE/ufw-docker.conf
-# The binary with hooks/after-init-hook beside it (as in a checkout), so that
+# sandbox.sh put hooks/after-init-hook beside $UFWD (as in a checkout), so
 # the after.init snippet sync writes calls our hook on ufw enable/disable.
 [ -x "$UFWD" ] || sandbox_die "no ufw-docker binary at $UFWD"
-T=$SANDBOX_STATE/tree
-mkdir -p "$T/hooks"
-cp "$UFWD" "$T/ufw-docker"
-install -m 0755 "$TOP/hooks/after-init-hook" "$T/hooks/after-init-hook"
-UFWD=$T/ufw-docker
-export UFWD
 : >"$CONF"
 fails=0
 checks=0

@@ -77,17 +77,11 @@ mtimes() {
 	(cd /etc/ufw && for f in $FILES; do stat -c '%n %y' "$f"; done)
 }
 
-# A tree like a checkout (made afresh by the legacy run too): the binary with hooks/after-init-hook beside it,
+# The binary with hooks/after-init-hook beside it, like a checkout,
 # so the after.init snippet calls our hook whatever UFWD was built as.
 [ -x "$UFWD" ] || sandbox_die "no ufw-docker binary at $UFWD"
-T=$SANDBOX_STATE/tree
-mkdir -p "$T/hooks"
-cp "$UFWD" "$T/ufw-docker.new"
-mv "$T/ufw-docker.new" "$T/ufw-docker"
-cp "$TOP/hooks/after-init-hook" "$T/hooks/after-init-hook"
-chmod 0755 "$T/hooks/after-init-hook"
-UFWD=$T/ufw-docker
-export UFWD
+# (sandbox.sh made it: sandbox_tree).
+T=$(dirname "$UFWD")
 OUT=$SANDBOX_STATE/out
 PRISTINE=$SANDBOX_STATE/pristine
 snapshot "$PRISTINE"
