@@ -545,7 +545,7 @@ BED_IMAGE_TAR=
 # The busybox rootfs tarball (once per script).
 bed_docker20_image_tar() {
 	local root=$BED_ROOT/rootfs
-	[ -n "$BED_IMAGE_TAR" ] && return 0
+	[ -n "$BED_IMAGE_TAR" ] && [ -s "$BED_IMAGE_TAR" ] && return 0
 	mkdir -p "$root/bin" "$root/tmp" "$root/etc" || return 1
 	cp /bin/busybox "$root/bin/busybox" || return 1
 	# Relative links (busybox --install would point at the host's realpath).
@@ -632,12 +632,16 @@ bed_docker20_resume() {
 	local ct pid i
 	bed_docker20_start || return 1
 	for ct in "${BED_CTS[@]}"; do
-		for ((i = 0; i < 100; i++)); do
+		for ((i = 0; i < 300; i++)); do
 			pid=$("$DOCKER" inspect -f '{{.State.Pid}}' "$ct" 2>/dev/null)
 			[ -n "$pid" ] && [ "$pid" != 0 ] && break
 			sleep 0.1
 		done
-		[ -n "$pid" ] && [ "$pid" != 0 ] || return 1
+		if [ -z "$pid" ] || [ "$pid" = 0 ]; then
+			echo "# bed: container $ct not running after the dockerd restart; dockerd.log:" >&2
+			grep -v 'level=info' "$BED_ROOT/docker/dockerd.log" | tail -15 | cut -c1-300 | sed 's/^/#   /' >&2
+			return 1
+		fi
 		bed_wait_listen "/proc/$pid/ns/net" tcp "$(cat "$BED_ROOT/docker/$ct.port")" || return 1
 	done
 }

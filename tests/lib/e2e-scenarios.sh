@@ -308,6 +308,10 @@ e2e_main() {
 		t_summary
 		exit 1
 	fi
+	# sync points after.init at hooks/after-init-hook beside the binary, else
+	# at the installed one: without either, disable/enable/boot cannot work.
+	[ -e "$(dirname "$UFWD")/hooks/after-init-hook" ] ||
+		echo "# note: no hooks/after-init-hook beside $UFWD (lifecycle/boot need one)"
 	for scen in "${E2E_SCENARIOS[@]}"; do
 		[ -n "${E2E_ONLY:-}" ] && [[ " $E2E_ONLY " != *" $scen "* ]] && continue
 		[ "$scen" = v6 ] && [ "$layout" != docker28 ] && continue
