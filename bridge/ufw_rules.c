@@ -635,6 +635,20 @@ static void read_physical_line(char *buf, size_t n, const char *file, unsigned l
 	}
 }
 
+int ufw_ruleset_add_tuple(struct ufw_ruleset *rs, const char *tuple, enum ufw_family fam,
+			  const char *file, unsigned lineno, struct diag *d)
+{
+	char *line = xasprintf("### tuple ### %s", tuple);
+	struct ufw_rule r;
+	int kept = ufw_tuple_parse(line, strlen(line), fam, ufw_ruleset_file(rs, file),
+				   lineno, &r, d);
+
+	if (kept == 1)
+		ufw_ruleset_push(rs, &r);
+	free(line);
+	return kept;
+}
+
 int ufw_rules_read_stream(FILE *f, const char *file, enum ufw_family fam,
 			  struct ufw_ruleset *rs, struct diag *d)
 {

@@ -21,6 +21,14 @@ int ufw_tuple_parse(const char *line, size_t len, enum ufw_family fam, const cha
 		    unsigned lineno, struct ufw_rule *out, struct diag *d);
 
 /*
+ * Parses tuple, the text after "### tuple ### " (e.g. "allow tcp 22 0.0.0.0/0
+ * any 0.0.0.0/0 in"), as if read at file:lineno, and appends the rule to rs.
+ * Returns 1 when kept, 0 when ufw would skip it (warning in d).
+ */
+int ufw_ruleset_add_tuple(struct ufw_ruleset *rs, const char *tuple, enum ufw_family fam,
+			  const char *file, unsigned lineno, struct diag *d);
+
+/*
  * Appends every rule of stream (named file, for messages) to rs, in order.
  * Returns 0, or -errno on a read error (reported to d). Bad tuples are
  * warnings, not errors. Lines of any length are handled; like Python's text

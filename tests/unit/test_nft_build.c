@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "ufw_rules.h"
+
 #include "nft_backend.h"
 #include "nft_build.h"
 
@@ -66,7 +68,7 @@ static const struct ncase cases[] = {
      {
 	 "allow tcp 80 0.0.0.0/0 any 203.0.113.0/255.255.255.15 in",
 	 "allow ipv6 any 0.0.0.0/0 any 0.0.0.0/0 in",
-	 "allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in!out_eth1",
+	 "allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in_eth0!out_eth1",
 	 "allow tcp 23 0.0.0.0/0 any 0.0.0.0/0 out",
      }},
     {"v6-mixed",
@@ -83,93 +85,18 @@ static const struct ncase cases[] = {
      }},
 };
 
-/* --- a test-side reader for well-formed tuples (not the product's parser) --- */
-
-static void parse_ports(const char *text, struct port_spec *ps)
-{
-	char *copy = strdup(text), *save = NULL;
-
-	memset(ps, 0, sizeof(*ps));
-	if (strcmp(text, "any") != 0) {
-		for (char *t = strtok_r(copy, ",", &save); t;
-		     t = strtok_r(NULL, ",", &save)) {
-			char *colon = strchr(t, ':');
-
-			ps->item[ps->n].lo = (uint16_t)atoi(t);
-			ps->item[ps->n].hi =
-			    (uint16_t)(colon ? atoi(colon + 1) : atoi(t));
-			ps->n++;
-		}
-	}
-	free(copy);
-}
-
-static void parse_action(const char *tok, struct ufw_rule *r)
-{
-	static const char *const verbs[] = {[UFW_ALLOW] = "allow",
-					    [UFW_DENY] = "deny",
-					    [UFW_REJECT] = "reject",
-					    [UFW_LIMIT] = "limit"};
-	const char *colon = strchr(tok, ':');
-	const char *verb = colon ? colon + 1 : tok;
-	size_t n = strcspn(verb, "_");
-
-	r->forward = colon != NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-		if (strlen(verbs[i]) == n && strncmp(verb, verbs[i], n) == 0)
-			r->action = (enum ufw_action)i;
-	r->logtype = !verb[n]			     ? UFW_LOG_NONE
-		     : strcmp(verb + n, "_log") == 0 ? UFW_LOG_NEW
-						     : UFW_LOG_ALL;
-}
-
-static void parse_dir(const char *tok, struct ufw_rule *r)
-{
-	const char *bang = strchr(tok, '!');
-
-	r->direction = strncmp(tok, "out", 3) == 0 ? UFW_DIR_OUT : UFW_DIR_IN;
-	if (bang) {
-		snprintf(r->iface_in, sizeof(r->iface_in), "%.*s", (int)(bang - tok - 3),
-			 tok + 3);
-		snprintf(r->iface_out, sizeof(r->iface_out), "%s", bang + 5);
-	} else if (strchr(tok, '_')) {
-		char *dst = r->direction == UFW_DIR_OUT ? r->iface_out : r->iface_in;
-
-		snprintf(dst, UFW_IFNAMSIZ, "%s", strchr(tok, '_') + 1);
-	}
-}
-
+/* Rules come from the product's own parser, as from a real user.rules. */
 static void add_tuple(struct ufw_ruleset *rs, enum ufw_family fam, const char *tuple,
 		      unsigned line)
 {
-	char *copy = strdup(tuple), *save = NULL, *f[9];
-	struct ufw_rule r = {0};
-	int n = 0;
+	struct diag d;
 
-	if (strstr(copy, " comment="))
-		*strstr(copy, " comment=") = '\0'; /* never used for the output */
-	for (char *t = strtok_r(copy, " ", &save); t && n < 9;
-	     t = strtok_r(NULL, " ", &save))
-		f[n++] = t;
-	if (n != 7 && n != 9)
-		fail_msg("bad tuple (%d fields): %s", n, tuple);
-	r.family = fam;
-	parse_action(f[0], &r);
-	snprintf(r.proto, sizeof(r.proto), "%s", f[1]);
-	r.dport_text = strdup(f[2]);
-	parse_ports(f[2], &r.dport);
-	r.dst = strdup(f[3]);
-	r.sport_text = strdup(f[4]);
-	parse_ports(f[4], &r.sport);
-	r.src = strdup(f[5]);
-	r.dapp = strdup(n == 9 && strcmp(f[6], "-") ? f[6] : "");
-	r.sapp = strdup(n == 9 && strcmp(f[7], "-") ? f[7] : "");
-	parse_dir(f[n - 1], &r);
-	r.comment_hex = strdup("");
-	r.file = ufw_ruleset_file(rs, fam == UFW_V6 ? "user6.rules" : "user.rules");
-	r.line = line;
-	ufw_ruleset_push(rs, &r);
-	free(copy);
+	diag_init(&d, stderr);
+	if (ufw_ruleset_add_tuple(rs, tuple, fam,
+				  fam == UFW_V6 ? "user6.rules" : "user.rules", line,
+				  &d) != 1)
+		fail_msg("the parser skipped: %s", tuple);
+	diag_free(&d);
 }
 
 /* --- helpers --- */
