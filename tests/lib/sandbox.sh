@@ -88,7 +88,7 @@ sandbox_reset_ufw() {
 
 # sandbox_use_iptables nft|legacy: what `iptables` means for ufw and Docker.
 sandbox_use_iptables() {
-	local v=$1
+	local v=$1 t s
 	for t in iptables ip6tables; do
 		ln -sf "/usr/sbin/$t-$v" "/etc/alternatives/$t"
 		for s in restore save; do
