@@ -272,17 +272,23 @@ int block_body(const char *text, size_t len, const struct block_kind *k, const c
 	return ret;
 }
 
+/* Exactly what block_init_args writes: "(mode " four octal digits ")". */
 int block_init_mode(const char *args)
 {
-	unsigned mode;
-	int n = -1;
+	static const char pre[] = "(mode ";
+	const size_t np = sizeof(pre) - 1;
+	int mode = 0;
 
 	if (streq(args, "(created)"))
 		return BLOCK_INIT_CREATED;
-	if (sscanf(args, "(mode %4o)%n", &mode, &n) != 1 || n < 0 ||
-	    (size_t)n != strlen(args) || mode > 07777 || args[6] != '0')
+	if (strlen(args) != np + 5 || strncmp(args, pre, np) || args[np + 4] != ')')
 		return -EBADMSG;
-	return (int)mode;
+	for (size_t i = np; i < np + 4; i++) {
+		if (args[i] < '0' || args[i] > '7')
+			return -EBADMSG;
+		mode = mode * 8 + (args[i] - '0');
+	}
+	return mode;
 }
 
 char *block_init_args(int mode)

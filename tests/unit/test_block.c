@@ -273,6 +273,9 @@ static void test_init_mode(void **state)
 					  "(mode 0640) x",
 					  "(mode 0999)",
 					  "(mode 01777",
+					  "(mode  640)",
+					  "(mode +640)",
+					  "(mode 0-64)",
 					  "(Created)"};
 	char *a;
 
@@ -286,6 +289,13 @@ static void test_init_mode(void **state)
 	assert_string_equal(a, "(mode 0750)");
 	assert_int_equal(block_init_mode(a), 0750);
 	free(a);
+	/* setuid, setgid and sticky bits too: sync writes them, uninstall
+	 * and the next sync must read them back. */
+	for (int m = 0; m <= 07777; m++) {
+		a = block_init_args(m);
+		assert_int_equal(block_init_mode(a), m);
+		free(a);
+	}
 	a = block_init_args(BLOCK_INIT_CREATED);
 	assert_int_equal(block_init_mode(a), BLOCK_INIT_CREATED);
 	free(a);
