@@ -247,8 +247,10 @@ int block_remove(const char *text, size_t len, const struct block_kind *k,
 		block_loc_free(&loc);
 		return 0;
 	}
+	/* The newline we added goes only while the block still ends the text:
+	 * with lines after it, dropping it would join two lines. */
 	start = loc.start;
-	if (loc.nl_added && start > 0 && text[start - 1] == '\n')
+	if (loc.nl_added && loc.stop == len && start > 0 && text[start - 1] == '\n')
 		start--;
 	sb_addn(out, text, start);
 	sb_addn(out, text + loc.stop, len - loc.stop);

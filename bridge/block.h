@@ -62,7 +62,8 @@ int block_set(const char *text, size_t len, const struct block_kind *k, const ch
  * Writes into out (reset first) text without the block of kind k. When there
  * was one, *removed is set to a copy of its BEGIN args (caller frees), else to
  * NULL and out holds text unchanged. A newline we added before the block goes
- * too, so block_set then block_remove gives back the original bytes.
+ * too while the block still ends the text, so block_set then block_remove
+ * gives back the original bytes (lines appended after it stay lines).
  * Returns 0 or -EBADMSG (reported; out untouched).
  */
 int block_remove(const char *text, size_t len, const struct block_kind *k,

@@ -106,6 +106,31 @@ static void test_no_trailing_newline(void **state)
 	    "# END ufw-docker hook\n");
 }
 
+/* Lines appended after a block we set with a newline added: removing the
+ * block keeps that newline, else "COMMIT" and the next line would be joined. */
+static void test_nl_added_then_appended(void **state)
+{
+	char *a = set("*filter\nCOMMIT", &block_kind_rules, "", BODY1);
+	char *b = xasprintf("%s*nat\nCOMMIT\n", a);
+	char *removed = NULL;
+	char *c = rm(b, &block_kind_rules, &removed);
+
+	(void)state;
+	assert_string_equal(c, "*filter\nCOMMIT\n*nat\nCOMMIT\n");
+	free(a);
+	free(b);
+	free(c);
+	free(removed);
+	a = set("#!/bin/sh", &block_kind_init, "(created)", BODY1);
+	b = xasprintf("%sexit 0\n", a);
+	c = rm(b, &block_kind_init, &removed);
+	assert_string_equal(c, "#!/bin/sh\nexit 0\n");
+	free(a);
+	free(b);
+	free(c);
+	free(removed);
+}
+
 static void test_body_without_newline(void **state)
 {
 	char *a = set("x\n", &block_kind_rules, "", "line");
@@ -307,6 +332,7 @@ int main(void)
 	    cmocka_unit_test(test_first_insert_appends),
 	    cmocka_unit_test(test_empty_file),
 	    cmocka_unit_test(test_no_trailing_newline),
+	    cmocka_unit_test(test_nl_added_then_appended),
 	    cmocka_unit_test(test_body_without_newline),
 	    cmocka_unit_test(test_replace_keeps_outside),
 	    cmocka_unit_test(test_init_after_shebang),
