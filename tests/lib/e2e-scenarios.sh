@@ -12,9 +12,11 @@ E2E_SCENARIOS=(seed hostport source reject limit iface order route v6 egress lif
 # ---------------------------------------------------------------- helpers
 
 # u ARGS...: a ufw command in the server; a failure is a failed check (the
-# test's own command was wrong, or ufw refused it).
+# test's own command was wrong, or ufw refused it). What the probes saw
+# before it is compared with check first (ck_flush).
 u() {
 	local out
+	ck_flush
 	if ! out=$(srv ufw "$@" 2>&1); then
 		t_fail "ufw $* failed: $(echo "$out" | tail -1)"
 		return 1
@@ -22,23 +24,168 @@ u() {
 }
 
 # ud_sync LABEL: `ufw-docker sync` must succeed.
-ud_sync() { t_run "ufw-docker sync ($1)" ufwd sync; }
+ud_sync() {
+	ck_flush
+	t_run "ufw-docker sync ($1)" ufwd sync
+}
 
 # tcp SRC PORT WANT [DST]: a connection from SRC to the server's PORT gets WANT.
 tcp() {
-	local dst=${4:-$BED_SRV4}
+	local dst=${4:-$BED_SRV4} got
 	[[ $1 == *:* ]] && dst=${4:-$BED_SRV6}
-	t_eq "$E2E_CUR: tcp $1 -> $dst:$2 $3" "$3" "$(probe_tcp "$1" "$dst" "$2")"
+	got=$(probe_tcp "$1" "$dst" "$2")
+	t_eq "$E2E_CUR: tcp $1 -> $dst:$2 $3" "$3" "$got"
+	ck_note tcp "$1" "$dst" "$2" "$got"
 }
 # rt SRC PORT WANT: a line through the container's echo service and back.
 rt() {
-	local dst=$BED_SRV4
+	local dst=$BED_SRV4 got
 	[[ $1 == *:* ]] && dst=$BED_SRV6
-	t_eq "$E2E_CUR: round trip $1 -> $dst:$2 $3" "$3" "$(roundtrip_tcp "$1" "$dst" "$2")"
+	got=$(roundtrip_tcp "$1" "$dst" "$2")
+	t_eq "$E2E_CUR: round trip $1 -> $dst:$2 $3" "$3" "$got"
+	ck_note tcp "$1" "$dst" "$2" "$got"
 }
 # udp SRC PORT WANT
 udp() {
-	t_eq "$E2E_CUR: udp $1 -> $BED_SRV4:$2 $3" "$3" "$(probe_udp "$1" "$BED_SRV4" "$2")"
+	local got
+	got=$(probe_udp "$1" "$BED_SRV4" "$2")
+	t_eq "$E2E_CUR: udp $1 -> $BED_SRV4:$2 $3" "$3" "$got"
+	ck_note udp "$1" "$BED_SRV4" "$2" "$got"
+}
+
+# ---------------------------------------------------------------- check
+# "For every scenario, check's verdicts must equal what the outside client
+# measures with real packets." Every probe is noted; before the next change
+# (a ufw command, a sync, a dockerd restart, the end of the scenario)
+# ck_flush runs `ufw-docker check --json` once and, for each published port
+# probed (family, proto, host port, destination), compares:
+#   verdict  open from every source tried -> open; from none -> filtered
+#            (refused, filtered, ... all count as not open); from some ->
+#            restricted. CK_WANT overrides this where the probes cannot
+#            see all of it (alternatives as "open|restricted").
+#   sources  for each source tried, whether check says it gets in (open:
+#            all, filtered: none, restricted: covered by an entry of
+#            "sources", read with its "except", "to" and "on" parts; the
+#            probes arrive on $BED_SRV_IF) equals what the probes measured.
+# A source counts as open when any of its probes in the step was open.
+CK_REC=()     # "PROTO FAMILY DST PORT SRC RESULT", since the last flush
+CK_LABEL=
+CK_N=0
+CK_WANT=
+
+# ck_note PROTO SRC DST PORT RESULT
+ck_note() {
+	local fam=4
+	[[ $3 == *:* ]] && fam=6
+	[ ${#CK_REC[@]} -eq 0 ] && CK_LABEL=$E2E_CUR
+	CK_REC+=("$1 $fam $3 $4 $2 $5")
+}
+
+# The comparison, on check's JSON (stdin):
+#   FAMILY PROTO PORT IFACE DST SRC...  ->  line 1: check's verdict (or
+#   "no-port", "N-ports"), line 2: "SRC=open|closed ..." as check predicts.
+# shellcheck disable=SC2016
+CK_PY='
+import ipaddress, json, re, sys
+fam, proto, port, iface, dst = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+srcs = sys.argv[6:]
+doc = json.load(sys.stdin)
+ents = [p for p in doc.get("ports", [])
+        if p["family"] == fam and p["proto"] == proto and p["host_port"] == port]
+if len(ents) != 1:
+    print("no-port" if not ents else "%d-ports" % len(ents)); print("-"); sys.exit(0)
+e = ents[0]
+v = e["verdict"]
+def net(s):
+    if s == "Anywhere": return ipaddress.ip_network("::/0" if fam == 6 else "0.0.0.0/0")
+    return ipaddress.ip_network(s, strict=False)
+RX = re.compile(r"^(\S+)(?: except (.+?))?(?: to (\S+))?(?: on (other interfaces|\S+))?$")
+parsed, named = [], []
+for s in e["sources"]:
+    m = RX.match(s)
+    if not m:
+        print(v); print("unreadable-source:" + s.replace(" ", "_")); sys.exit(0)
+    parsed.append(m.groups())
+    if m.group(4) and m.group(4) != "other interfaces": named.append(m.group(4))
+def ifmatch(pat, name):
+    return name.startswith(pat[:-1]) if pat.endswith("+") else pat == name
+def covered(src):
+    ip, d = ipaddress.ip_address(src), ipaddress.ip_address(dst)
+    for s, exc, to, on in parsed:
+        if ip not in net(s): continue
+        if exc and any(ip in net(x) for x in exc.split(", ")): continue
+        if to and d not in net(to): continue
+        if on == "other interfaces" and any(ifmatch(n, iface) for n in named): continue
+        if on and on != "other interfaces" and not ifmatch(on, iface): continue
+        return True
+    return False
+out = []
+for src in srcs:
+    o = v == "open" or (v == "restricted" and covered(src))
+    out.append("%s=%s" % (src, "open" if o else "closed"))
+print(v); print(" ".join(out))
+'
+
+# ck_flush: compare the probes noted since the last flush with check.
+ck_flush() {
+	local json rc key keys=() r proto fam dst port src res srcs meas want got pred n
+	[ ${#CK_REC[@]} -gt 0 ] || return 0
+	CK_N=$((CK_N + 1))
+	local label="$CK_LABEL (check #$CK_N)"
+	json=$(ufwd check --json 2>"$BED_ROOT/check.err")
+	rc=$?
+	CK_REC_NOW=("${CK_REC[@]}")
+	CK_REC=()
+	# 0: no problem, 3: a problem found (a leak before sync): both report.
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
+		t_fail "$label: ufw-docker check --json exited $rc: $(tail -1 "$BED_ROOT/check.err")"
+		return 1
+	fi
+	echo "#   check: $json" | cut -c1-600 >&3
+	for r in "${CK_REC_NOW[@]}"; do
+		key=${r% * *}
+		[[ " ${keys[*]} " == *" ${key// /_} "* ]] || keys+=("${key// /_}")
+	done
+	for key in "${keys[@]}"; do
+		read -r proto fam dst port <<<"${key//_/ }"
+		srcs=() meas=""
+		for r in "${CK_REC_NOW[@]}"; do
+			[ "${r% * *}" = "$proto $fam $dst $port" ] || continue
+			src=${r#* * * * } res=${src#* } src=${src%% *}
+			[[ " ${srcs[*]} " == *" $src "* ]] || srcs+=("$src")
+			[ "$res" = open ] && meas+=" $src=open"
+		done
+		# Measured: per source open (any probe open) or closed.
+		local m="" nopen=0
+		for src in "${srcs[@]}"; do
+			if [[ "$meas " == *" $src=open "* ]]; then
+				m+=" $src=open" nopen=$((nopen + 1))
+			else
+				m+=" $src=closed"
+			fi
+		done
+		m=${m# }
+		if [ "$nopen" -eq "${#srcs[@]}" ]; then
+			want=open
+		elif [ "$nopen" -eq 0 ]; then
+			want=filtered
+		else
+			want=restricted
+		fi
+		want=${CK_WANT:-$want}
+		{
+			read -r got
+			read -r pred
+		} < <(printf '%s\n' "$json" | "$BED_PY" -c "$CK_PY" "$fam" "$proto" "$port" \
+			"$BED_SRV_IF" "$dst" "${srcs[@]}" 2>&1)
+		n="$label: v$fam $proto $dst:$port"
+		if [[ "|$want|" == *"|$got|"* ]]; then
+			t_ok "$n: check's verdict ($got) matches the probes"
+		else
+			t_fail "$n: check's verdict: want '$want' (probes: $m), got '$got'"
+		fi
+		t_eq "$n: check's sources give the probes' answers" "$m" "$pred"
+	done
 }
 
 # Rules in our chains (iptables-save lines), per family.
@@ -117,6 +264,10 @@ sc_reject() {
 #    another source still gets in.
 sc_limit() {
 	local i
+	# check cannot know the rate state (the 6th connection refused is the
+	# "recent" table's, not a rule's): what it can say is that the port is
+	# reachable, from both sources.
+	local CK_WANT="open|restricted"
 	bed_publish 5432 5432 || return 1
 	u limit 5432/tcp || return 1
 	ud_sync "limit 5432/tcp"
@@ -126,10 +277,16 @@ sc_limit() {
 	E2E_CUR="limit #6" tcp "$BED_CLI4" 5432 refused
 	E2E_CUR="limit #7" tcp "$BED_CLI4" 5432 refused
 	E2E_CUR="limit, other source" tcp "$BED_CLI4B" 5432 open
+	ck_flush
 }
 
 # 6. Interface rules: the interface the connection arrived on.
 sc_iface() {
+	# An interface rule makes the port reachable through that interface
+	# only: "restricted" even when every probe (all arrive on ext0) gets in,
+	# or none does (eth9 does not exist here). The sources comparison still
+	# checks each probe against check's "on IFACE" entries.
+	local CK_WANT=restricted
 	bed_publish 5432 5432 || return 1
 	u allow in on eth9 to any port 5432 proto tcp || return 1
 	ud_sync "allow in on eth9"
@@ -138,6 +295,7 @@ sc_iface() {
 	ud_sync "allow in on $BED_SRV_IF"
 	tcp "$BED_CLI4" 5432 open
 	rt "$BED_CLI4" 5432 open
+	ck_flush
 }
 
 # 7. Order: an inserted deny ahead of an allow wins for its source only.
@@ -245,6 +403,7 @@ sc_lifecycle() {
 	u --force enable || return 1
 	lifecycle_check "after ufw enable"
 	if [ "$BED_LAYOUT" = docker20 ]; then
+		ck_flush
 		if bed_docker20_restart; then
 			t_ok "lifecycle: dockerd restarted, container listening again"
 			lifecycle_check "after a dockerd restart"
@@ -337,6 +496,7 @@ e2e_main() {
 		fi
 		E2E_CUR=$scen
 		"sc_$scen" || t_fail "$scen: scenario set-up failed"
+		ck_flush
 		bed_down
 		echo "# --- scenario $scen: $(bed_since "$t0") s"
 	done
