@@ -18,6 +18,12 @@
 #             sim-docker28-*) laid out with iptables-restore/ip6tables-restore,
 #             "containers" are network namespaces behind the bridge docker0
 #             running a python echo service (tcp or udp, v4 and v6).
+#   docker29  no daemon: Docker 29's nftables firewall backend (tables ip and
+#             ip6 docker-bridges, ../shared/docker-firewall.md "Docker 29+,
+#             nftables backend") laid out with nft -f; containers as for
+#             docker28. No DOCKER-USER, no iptables rules of Docker's.
+#             bed_docker29_table, _in_chain, _dnat and _ctdrop print the
+#             nft text (nft-backend-e2e.sh uses them too).
 # Variants: nft or legacy (which iptables ufw, Docker and ufw-docker use).
 #
 # Every bed starts from fresh namespaces (no firewall state, conntrack or
@@ -255,6 +261,7 @@ bed_up() {
 	case $layout in
 	docker20) bed_docker20_up || return ;;
 	docker28) bed_docker28_up || return ;;
+	docker29) bed_docker29_up || return ;;
 	*) echo "bed: unknown layout $layout" >&2 && return 1 ;;
 	esac
 	bed_log "bed up: $layout/$variant in $(bed_since "$t0") s"
@@ -285,6 +292,7 @@ bed_publish() {
 	case $BED_LAYOUT in
 	docker20) bed_docker20_publish "$hp" "$cp" "$proto" ;;
 	docker28) bed_docker28_publish "$hp" "$cp" "$proto" ;;
+	docker29) bed_docker29_publish "$hp" "$cp" "$proto" ;;
 	esac
 }
 
@@ -295,7 +303,7 @@ bed_container() {
 	BED_LAST_IP=
 	case $BED_LAYOUT in
 	docker20) bed_docker20_run "$1" "" "$2" tcp ;;
-	docker28) bed_docker28_ct "$1" && bed_docker28_listen "$1" tcp "$2" ;;
+	docker28 | docker29) bed_docker28_ct "$1" && bed_docker28_listen "$1" tcp "$2" ;;
 	esac || return 1
 	# shellcheck disable=SC2034  # read by the caller
 	BED_LAST_IP=$(bed_ct_ip "$1")
@@ -305,7 +313,7 @@ bed_container() {
 bed_ct_ip() {
 	case $BED_LAYOUT in
 	docker20) "$DOCKER" inspect -f '{{.NetworkSettings.IPAddress}}' "$1" ;;
-	docker28) ip -n "$1" -4 -o addr show dev eth0 | awk '{ sub("/.*", "", $4); print $4 }' ;;
+	docker28 | docker29) ip -n "$1" -4 -o addr show dev eth0 | awk '{ sub("/.*", "", $4); print $4 }' ;;
 	esac
 }
 
@@ -317,7 +325,7 @@ bed_ct_roundtrip() {
 	case $BED_LAYOUT in
 	docker20)
 		out=$(echo "$tok" | timeout 5 "$DOCKER" exec -i "$ct" nc -w 2 "$dst" "$port" 2>&1) ;;
-	docker28)
+	docker28 | docker29)
 		out=$(echo "$tok" | timeout 5 nsenter --net="/run/netns/$ct" -- busybox nc -w 2 "$dst" "$port" 2>&1) ;;
 	esac
 	echo "#   from container $ct to $dst port $port: ${out:-<nothing>}" >&3
@@ -483,7 +491,8 @@ bed_docker28_up() {
 }
 
 # bed_docker28_ct NAME: a "container" netns on docker0, next free address
-# (203.0.113.2, .3, ...; 2001:db8:1::2, ::3, ...), with Docker's raw drop.
+# (203.0.113.2, .3, ...; 2001:db8:1::2, ::3, ...), with Docker's raw drop
+# (docker29: in nftables).
 bed_docker28_ct() {
 	local name=$1 n ip4 ip6 hv
 	n=$((${#BED_CTS[@]} + 2))
@@ -497,8 +506,12 @@ bed_docker28_ct() {
 	ip -n "$name" link set eth0 up
 	ip -n "$name" route add default via "$BED_BR4"
 	ip -n "$name" -6 route add default via "$BED_BR6"
-	srv iptables -t raw -A PREROUTING -d "$ip4/32" ! -i docker0 -j DROP || return 1
-	srv ip6tables -t raw -A PREROUTING -d "$ip6/128" ! -i docker0 -j DROP || return 1
+	if [ "$BED_LAYOUT" = docker29 ]; then
+		{ bed_docker29_ctdrop ip "$ip4" && bed_docker29_ctdrop ip6 "$ip6"; } | srv nft -f - || return 1
+	else
+		srv iptables -t raw -A PREROUTING -d "$ip4/32" ! -i docker0 -j DROP || return 1
+		srv ip6tables -t raw -A PREROUTING -d "$ip6/128" ! -i docker0 -j DROP || return 1
+	fi
 	# Neighbours resolved before the first probe (a lost first v6 SYN
 	# would read as "filtered" for a second).
 	bed_warm srv "$ip4" && bed_warm srv "$ip6"
@@ -707,4 +720,125 @@ bed_docker20_down() {
 		BED_SYS_MOUNTED=
 	fi
 	umount -R "$BED_ROOT/docker" 2>/dev/null || umount -l "$BED_ROOT/docker" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- docker29
+
+# Docker 29's nftables layout for bridge docker0 (v4 and v6), no containers;
+# bed_docker29_publish adds what `docker run -p` adds. The accepts of the
+# published ports, per family (the rule bodies of filter-forward-in__docker0).
+BED_D29_ACC4=()
+BED_D29_ACC6=()
+
+# bed_docker29_table ip|ip6 SUBNET: Docker 29's table for docker0 with an
+# empty filter-forward-in__docker0 (bed_docker29_in_chain fills it) and no
+# DNAT (bed_docker29_dnat). Prints nft text.
+bed_docker29_table() {
+	local fam=$1 net=$2 a=ip lo=127.0.0.0/8
+	[ "$fam" = ip6 ] && a=ip6 lo=::1
+	cat <<-EOF
+		table $fam docker-bridges {
+			map filter-forward-in-jumps {
+				type ifname : verdict
+				elements = { "docker0" : jump filter-forward-in__docker0 }
+			}
+			map filter-forward-out-jumps {
+				type ifname : verdict
+				elements = { "docker0" : jump filter-forward-out__docker0 }
+			}
+			chain filter-FORWARD {
+				type filter hook forward priority filter; policy accept;
+				oifname vmap @filter-forward-in-jumps
+				iifname vmap @filter-forward-out-jumps
+			}
+			chain filter-forward-in__docker0 {
+			}
+			chain filter-forward-out__docker0 {
+				ct state established,related counter accept
+				counter accept comment "OUTGOING"
+			}
+			chain nat-PREROUTING {
+				type nat hook prerouting priority dstnat; policy accept;
+				fib daddr type local counter jump nat-prerouting-and-output
+			}
+			chain nat-OUTPUT {
+				type nat hook output priority -100; policy accept;
+				$a daddr != $lo fib daddr type local counter jump nat-prerouting-and-output
+			}
+			chain nat-POSTROUTING {
+				type nat hook postrouting priority srcnat; policy accept;
+				$a saddr $net oifname != "docker0" counter masquerade
+			}
+			chain nat-prerouting-and-output {
+			}
+			chain raw-PREROUTING {
+				type filter hook prerouting priority raw; policy accept;
+			}
+		}
+	EOF
+}
+
+# bed_docker29_in_chain ip|ip6 [ACCEPT-MATCH...]: (re)fills
+# filter-forward-in__docker0 in one transaction: replies, ICC, one accept
+# per published port ("ip daddr 203.0.113.2 tcp dport 5432"), the drop.
+bed_docker29_in_chain() {
+	local fam=$1 c acc
+	shift
+	c="$fam docker-bridges filter-forward-in__docker0"
+	echo "flush chain $c"
+	echo "add rule $c ct state established,related counter accept"
+	echo "add rule $c iifname \"docker0\" counter accept comment \"ICC\""
+	for acc in "$@"; do
+		echo "add rule $c $acc counter accept"
+	done
+	echo "add rule $c counter drop comment \"UNPUBLISHED PORT DROP\""
+}
+
+# bed_docker29_dnat ip|ip6 PROTO HOSTPORT CT-ADDR CPORT
+bed_docker29_dnat() {
+	local to="$4:$5"
+	[ "$1" = ip6 ] && to="[$4]:$5"
+	echo "add rule $1 docker-bridges nat-prerouting-and-output iifname != \"docker0\"" \
+		"$2 dport $3 counter dnat to $to"
+}
+
+# bed_docker29_ctdrop ip|ip6 CT-ADDR: Docker's "DROP DIRECT ACCESS".
+bed_docker29_ctdrop() {
+	local a=ip
+	[ "$1" = ip6 ] && a=ip6
+	echo "add rule $1 docker-bridges raw-PREROUTING $a daddr $2 iifname != \"docker0\"" \
+		"counter drop comment \"DROP DIRECT ACCESS\""
+}
+
+bed_docker29_up() {
+	command -v nft >/dev/null || {
+		echo "SKIP: nft not installed"
+		return 77
+	}
+	BED_D29_ACC4=() BED_D29_ACC6=()
+	ip -n "$BED_SRV" link add docker0 type bridge || return 1
+	ip -n "$BED_SRV" addr add "$BED_BR4/25" dev docker0
+	ip -n "$BED_SRV" addr add "$BED_BR6/64" dev docker0 nodad
+	ip -n "$BED_SRV" link set docker0 up
+	{
+		bed_docker29_table ip 203.0.113.0/25
+		bed_docker29_table ip6 2001:db8:1::/64
+		bed_docker29_in_chain ip
+		bed_docker29_in_chain ip6
+	} | srv nft -f - || return 1
+	bed_docker28_ct ct1
+}
+
+bed_docker29_publish() {
+	local hp=$1 cp=$2 proto=$3 ct=ct1
+	BED_CT_IP=203.0.113.2 BED_CT_IP6=2001:db8:1::2
+	bed_docker28_listen "$ct" "$proto" "$cp" || return 1
+	BED_D29_ACC4+=("ip daddr $BED_CT_IP $proto dport $cp")
+	BED_D29_ACC6+=("ip6 daddr $BED_CT_IP6 $proto dport $cp")
+	{
+		bed_docker29_in_chain ip "${BED_D29_ACC4[@]}"
+		bed_docker29_in_chain ip6 "${BED_D29_ACC6[@]}"
+		bed_docker29_dnat ip "$proto" "$hp" "$BED_CT_IP" "$cp"
+		bed_docker29_dnat ip6 "$proto" "$hp" "$BED_CT_IP6" "$cp"
+	} | srv nft -f -
 }
