@@ -136,13 +136,26 @@ install: $(BIN)
 demo: $(BIN)
 	$(Q)UFWD=$(abspath $(BIN)) tests/demo.sh
 
-# The Debian package, in $(BUILD)/deb/, checked by lintian.
+# The Debian package, in $(BUILD)/deb/, checked by lintian (no error, no
+# warning). Built from a copy of this tree's files (in git: tracked and
+# untracked-not-ignored, as they are in the working tree) in $(BUILD)/deb/src,
+# so dpkg-buildpackage's `debian/rules clean` never cleans this tree and its
+# products (.deb, -dbgsym .deb, .buildinfo, .changes) never land in `..`.
+DEB_DIR := $(BUILD)/deb
 deb:
-	dpkg-buildpackage -us -uc -b
-	mkdir -p $(BUILD)/deb
-	mv ../ufw-docker_$(VERSION)_*.deb ../ufw-docker_$(VERSION)_*.buildinfo \
-		../ufw-docker_$(VERSION)_*.changes $(BUILD)/deb/
-	lintian --fail-on error,warning $(BUILD)/deb/ufw-docker_$(VERSION)_*.deb
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	$(Q)if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z -co --exclude-standard | \
+			tar --null -T - --ignore-failed-read --anchored \
+				--exclude='$(BUILD)' -cf -; \
+	else \
+		tar --anchored --exclude=./.git --exclude=./build \
+			--exclude='./$(BUILD)' -cf - .; \
+	fi | tar -C $(DEB_DIR)/src -xf -
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	$(Q)rm -rf $(DEB_DIR)/src
+	lintian --fail-on error,warning $(DEB_DIR)/ufw-docker_*.deb
+	@ls -1 $(DEB_DIR)/*.deb
 
 format:
 	clang-format -i bridge/*.c bridge/*.h tests/unit/*.c tests/fuzz/*.c
