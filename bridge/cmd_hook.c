@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_hook: `ufw-docker hook start|stop|status|flush-all`, run by after.init
- * from ufw-init: keeps exactly one DOCKER-USER jump to our chain, first. */
+ * from ufw-init: keeps exactly one DOCKER-USER jump to our chain, first, or
+ * (nftables backend, as our after.rules block says) our nf_tables tables. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "block.h"
 #include "cmds.h"
 #include "config.h"
 #include "fileio.h"
 #include "iptables.h"
+#include "nft_backend.h"
+#include "nft_build.h"
 #include "ufw_conf.h"
 #include "ufw_rules.h"
 #include "xlate.h"
@@ -21,22 +25,30 @@ struct hook_ctx {
 	struct ufw_state st;
 	bool state_ok; /* st was read */
 	bool v6;       /* ufw's IPv6 on, ours not "no" */
+	struct ufwd_config cfg;
+	enum ufwd_backend be; /* what our block in after.rules was written for */
 };
+
+static int block_from_file(struct hook_ctx *c, enum ufw_family fam, struct strbuf *body);
 
 /* ufw's state and our ipv6 setting. No lock: ufw holds it while it runs us. */
 static void load(struct hook_ctx *c)
 {
 	char *conf = c->o->config_path ? xstrdup(c->o->config_path)
 				       : path_under_root(c->o->root, UFWD_CONFIG_PATH);
-	struct ufwd_config cfg;
+	struct strbuf body = {0};
 
-	ufwd_config_defaults(&cfg);
+	ufwd_config_defaults(&c->cfg);
 	c->state_ok = ufw_state_load(&c->st, c->o->root, &c->d) == 0;
 	/* a bad config must not leave containers unfiltered: defaults then */
-	if (ufwd_config_load(&cfg, conf, &c->d) < 0)
-		ufwd_config_defaults(&cfg);
-	c->v6 = c->state_ok && c->st.ipv6 && ufw_kernel_has_ipv6() && cfg.ipv6 != UFWD_NO;
-	ufwd_config_free(&cfg);
+	if (ufwd_config_load(&c->cfg, conf, &c->d) < 0)
+		ufwd_config_defaults(&c->cfg);
+	c->v6 =
+	    c->state_ok && c->st.ipv6 && ufw_kernel_has_ipv6() && c->cfg.ipv6 != UFWD_NO;
+	c->be = UFWD_BACKEND_IPTABLES;
+	if (block_from_file(c, UFW_V4, &body) > 0)
+		c->be = backend_of_block(body.buf);
+	sb_free(&body);
 	free(conf);
 }
 
@@ -128,11 +140,48 @@ static int remove_jumps(struct hook_ctx *c)
 	return ret;
 }
 
+/* The nftables backend: ufw has just loaded the companion from after.rules;
+ * our tables, which no ufw file holds, are rebuilt from ufw's rules and
+ * replace the old ones in one batch (no gap during a reload). */
+static int nft_start(struct hook_ctx *c)
+{
+	struct ufw_ruleset rs = {0};
+	struct nftb_input in = {&rs, &c->st, &c->cfg, c->v6};
+	struct strbuf tx = {0};
+	int ret = c->state_ok ? 0 : -EINVAL;
+
+	for (int i = 0; i < 1 + c->v6 && ret == 0; i++) {
+		ret = backend_companion_tx(i ? UFW_V6 : UFW_V4, true, &tx, &c->d);
+		if (ret == 0 && tx.len)
+			ret = ipt_restore(i ? UFW_V6 : UFW_V4, tx.buf, &c->d);
+	}
+	if (ret == 0)
+		ret = ufw_rules_load(c->o->root, c->v6, &rs, &c->d);
+	if (ret == 0)
+		ret = backend_nft_apply(c->o->root, &in, &c->d);
+	sb_free(&tx);
+	ufw_ruleset_free(&rs);
+	return ret;
+}
+
+/* Containers unfiltered: no jump, and no table of ours. */
+static int remove_all(struct hook_ctx *c)
+{
+	int ret = remove_jumps(c);
+	int rn =
+	    c->be == UFWD_BACKEND_NFTABLES ? backend_nft_remove(c->o->root, &c->d) : 0;
+
+	return ret ? ret : rn < 0 ? rn : 0;
+}
+
 static int hook_start(struct hook_ctx *c)
 {
-	int ret = start_family(c, UFW_V4);
-	int r6 = c->v6 ? start_family(c, UFW_V6) : 0;
+	int ret, r6;
 
+	if (c->be == UFWD_BACKEND_NFTABLES)
+		return nft_start(c);
+	ret = start_family(c, UFW_V4);
+	r6 = c->v6 ? start_family(c, UFW_V6) : 0;
 	return ret ? ret : r6;
 }
 
@@ -142,13 +191,32 @@ static int hook_stop(struct hook_ctx *c)
 {
 	if (!c->state_ok || c->st.enabled)
 		return 0;
-	return remove_jumps(c);
+	return remove_all(c);
+}
+
+static int nft_status(struct hook_ctx *c)
+{
+	struct ufw_ruleset rs = {0};
+	struct nftb_input in = {&rs, &c->st, &c->cfg, c->v6};
+	int ret = c->state_ok ? ufw_rules_load(c->o->root, c->v6, &rs, &c->d) : -EINVAL;
+
+	if (ret == 0)
+		ret = nftb_status(&in, &c->d);
+	if (ret >= 0)
+		printf("ufw-docker: nftables: %s\n",
+		       ret ? "our tables are missing or differ from ufw's rules "
+			     "(containers unfiltered or stale)"
+			   : "tables " NFTB_TABLE " in place, as ufw's rules say");
+	ufw_ruleset_free(&rs);
+	return ret < 0 ? ret : 0;
 }
 
 static int hook_status(struct hook_ctx *c)
 {
 	struct ipt_jump j;
 
+	if (c->be == UFWD_BACKEND_NFTABLES)
+		return nft_status(c);
 	for (int i = 0; i < 1 + c->v6; i++) {
 		enum ufw_family fam = i ? UFW_V6 : UFW_V4;
 
@@ -183,7 +251,8 @@ int cmd_hook(int argc, char **argv, const struct cli_opts *o)
 	else if (streq(argv[1], "status"))
 		ret = hook_status(&c);
 	else
-		ret = remove_jumps(&c);
+		ret = remove_all(&c);
+	ufwd_config_free(&c.cfg);
 	diag_free(&c.d);
 	return ret == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cmd_sync: `ufw-docker sync`: computes our blocks, the after.init snippet and
- * the live transactions first, then writes the files and applies them. */
+/* cmd_sync: `ufw-docker sync`: picks the backend, computes our blocks, the
+ * after.init snippet and the live changes first, then writes and applies. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,12 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "block.h"
 #include "cmds.h"
 #include "config.h"
 #include "fileio.h"
 #include "iptables.h"
 #include "lock.h"
+#include "nft_backend.h"
+#include "nft_build.h"
 #include "ufw_conf.h"
 #include "ufw_rules.h"
 #include "xlate.h"
@@ -39,9 +42,13 @@ struct sync_ctx {
 	struct ufw_state st;
 	struct ufwd_config cfg;
 	struct ufw_ruleset rs;
-	bool v6; /* ufw's IPv6 on and ours not "no" */
+	bool v6;	      /* ufw's IPv6 on and ours not "no" */
+	enum ufwd_backend be; /* iptables or nftables, never auto */
 	struct file_change files[N_FILES];
 	struct fam_live live[2];
+	bool nft_apply;		/* replace our nf_tables tables */
+	bool nft_remove;	/* delete them */
+	struct strbuf nft_text; /* what nft_apply installs (dry run) */
 };
 
 static int usage_error(void)
@@ -60,12 +67,6 @@ static int load_inputs(struct sync_ctx *c)
 	if (ret == 0)
 		ret = ufwd_config_load(&c->cfg, conf, &c->d);
 	free(conf);
-	if (ret == 0 && c->cfg.backend == UFWD_BACKEND_NFTABLES) {
-		diag_err(&c->d, NULL, 0,
-			 "backend = nftables is not supported by sync yet; use auto or "
-			 "iptables");
-		ret = -ENOTSUP;
-	}
 	c->v6 = c->st.ipv6 && ufw_kernel_has_ipv6() && c->cfg.ipv6 != UFWD_NO;
 	if (ret == 0)
 		ret = ufw_rules_load(c->o->root, c->v6, &c->rs, &c->d);
@@ -86,7 +87,9 @@ static int plan_rules_file(struct sync_ctx *c, struct fam_live *l, struct file_c
 		diag_err(&c->d, f->path, 0, "missing (ufw's file; is ufw installed?)");
 		return -ENOENT;
 	}
-	if (ret == 0 && want)
+	if (ret == 0 && want && c->be == UFWD_BACKEND_NFTABLES)
+		backend_nft_block(l->fam, &l->block);
+	else if (ret == 0 && want)
 		ret = xlate_block(&c->rs, l->fam, &c->st, &c->cfg, &l->block, &c->d);
 	if (ret == 0 && want)
 		ret = block_set(sb_str(&f->old), f->old.len, &block_kind_rules, abs, "",
@@ -175,11 +178,47 @@ static int plan_after_init(struct sync_ctx *c, struct file_change *f)
 	return ret;
 }
 
-/* Enabled ufw, applied family: block + jump in one transaction, unless the
- * kernel already holds exactly what the last sync applied. */
+/* The backend: the config's; auto: what Docker uses, or what our block in
+ * after.rules was written for when Docker is not running. */
+static int pick_backend(struct sync_ctx *c)
+{
+	char *path = path_under_root(c->o->root, "/etc/ufw/after.rules");
+	enum ufwd_backend rec = UFWD_BACKEND_IPTABLES;
+	struct strbuf text = {0}, body = {0};
+	int ret = file_read(path, &text, true, &c->d);
+
+	if (ret == 0 && text.len)
+		ret =
+		    block_body(text.buf, text.len, &block_kind_rules, path, &body, &c->d);
+	if (ret > 0)
+		rec = backend_of_block(body.buf);
+	if (ret >= 0)
+		ret = backend_pick(c->cfg.backend, rec, &c->be, &c->d);
+	sb_free(&text);
+	sb_free(&body);
+	free(path);
+	return ret;
+}
+
+/* Inserts lines before the final COMMIT of tx. */
+static void insert_before_commit(struct strbuf *tx, const struct strbuf *lines)
+{
+	static const char commit[] = "COMMIT\n";
+
+	if (!lines->len)
+		return;
+	tx->len -= sizeof(commit) - 1;
+	tx->buf[tx->len] = '\0';
+	sb_adds(tx, lines->buf);
+	sb_adds(tx, commit);
+}
+
+/* Enabled ufw, applied family: block + jump in one transaction (with the
+ * nftables backend's companion removed), unless the kernel already holds
+ * exactly what the last sync applied. */
 static int plan_apply(struct sync_ctx *c, struct fam_live *l)
 {
-	struct strbuf now = {0}, then = {0};
+	struct strbuf now = {0}, then = {0}, other = {0};
 	char *sp = ipt_state_path(c->o->root, l->fam);
 	struct ipt_jump j;
 	int ret = ipt_check_variant(l->fam, &c->d);
@@ -187,18 +226,23 @@ static int plan_apply(struct sync_ctx *c, struct fam_live *l)
 	if (ret == 0)
 		ret = ipt_jump_state(l->fam, &j, &c->d);
 	if (ret == 0)
+		ret = backend_companion_removal(l->fam, &other, &c->d);
+	if (ret == 0)
 		ret = ipt_live_state(l->fam, sb_str(&l->block), &now, &c->d);
-	if (ret == 0 && file_read(sp, &then, true, &c->d) == 0 &&
+	if (ret == 0 && !other.len && file_read(sp, &then, true, &c->d) == 0 &&
 	    streq(now.buf, then.buf) && ipt_jump_ok(&j, true))
 		goto out;
 	if (ret == 0)
 		ret = ipt_build_tx(sb_str(&l->block), &j, true, &l->tx);
 	if (ret == -EINVAL)
 		diag_err(&c->d, NULL, 0, "internal: our block does not end with COMMIT");
+	if (ret == 0)
+		insert_before_commit(&l->tx, &other);
 	l->record = ret == 0;
 out:
 	sb_free(&now);
 	sb_free(&then);
+	sb_free(&other);
 	free(sp);
 	return ret;
 }
@@ -209,11 +253,33 @@ static int plan_live(struct sync_ctx *c, struct fam_live *l)
 
 	if (l->fam == UFW_V6 && !ufw_kernel_has_ipv6())
 		return 0;
+	if (c->be == UFWD_BACKEND_NFTABLES && c->st.enabled)
+		return backend_companion_tx(l->fam, want, &l->tx, &c->d);
 	if (want && c->st.enabled)
 		return plan_apply(c, l);
 	/* disabled: containers unfiltered as Docker made them; unwanted v6:
 	 * our chains go too, as after6.rules no longer declares them */
 	return ipt_removal_tx(l->fam, !want, &l->tx, &c->d);
+}
+
+/* Our nf_tables tables: replaced (nftables backend, ufw enabled) unless in
+ * sync, else deleted when present. */
+static int plan_nft(struct sync_ctx *c)
+{
+	struct nftb_input in = {&c->rs, &c->st, &c->cfg, c->v6};
+	bool yes = false;
+	int ret;
+
+	if (c->be != UFWD_BACKEND_NFTABLES || !c->st.enabled) {
+		ret = nftb_present(&yes, &c->d);
+		c->nft_remove = yes;
+		return ret;
+	}
+	ret = backend_nft_in_sync(c->o->root, &in, &yes, &c->d);
+	c->nft_apply = ret == 0 && !yes;
+	if (c->nft_apply)
+		ret = nftb_apply(&in, &c->nft_text, &c->d);
+	return ret;
 }
 
 static int plan(struct sync_ctx *c)
@@ -222,12 +288,16 @@ static int plan(struct sync_ctx *c)
 					     "/etc/ufw/after6.rules"};
 	int ret = load_inputs(c);
 
+	if (ret == 0)
+		ret = pick_backend(c);
 	for (int i = 0; i < 2 && ret == 0; i++)
 		ret = plan_rules_file(c, &c->live[i], &c->files[i], rules[i]);
 	if (ret == 0)
 		ret = plan_after_init(c, &c->files[F_INIT]);
 	for (int i = 0; i < 2 && ret == 0; i++)
 		ret = plan_live(c, &c->live[i]);
+	if (ret == 0)
+		ret = plan_nft(c);
 	return ret;
 }
 
@@ -236,7 +306,7 @@ static bool anything_to_do(const struct sync_ctx *c)
 	for (int i = 0; i < N_FILES; i++)
 		if (file_change_needed(&c->files[i]))
 			return true;
-	return c->live[0].tx.len || c->live[1].tx.len;
+	return c->live[0].tx.len || c->live[1].tx.len || c->nft_apply || c->nft_remove;
 }
 
 static void print_plan(const struct sync_ctx *c)
@@ -248,6 +318,36 @@ static void print_plan(const struct sync_ctx *c)
 			printf("# %s -n input (IPv%d):\n%s",
 			       ipt_cmd(c->live[i].fam, IPT_DEFAULT, true),
 			       (int)c->live[i].fam, sb_str(&c->live[i].tx));
+	if (c->nft_apply)
+		printf("# nft, one batch replacing our tables:\n%s",
+		       sb_str(&c->nft_text));
+	if (c->nft_remove)
+		printf("# nft, one batch: delete table ip " NFTB_TABLE
+		       " and table ip6 " NFTB_TABLE "\n");
+}
+
+/* Our nf_tables tables, before the iptables side under the nftables backend
+ * (the DOCKER-USER jump goes only once they filter), after it otherwise. */
+static int commit_nft(struct sync_ctx *c)
+{
+	struct nftb_input in = {&c->rs, &c->st, &c->cfg, c->v6};
+	int ret = 0;
+
+	if (c->nft_apply) {
+		ret = backend_nft_apply(c->o->root, &in, &c->d);
+		if (ret == 0 && !c->o->quiet)
+			printf("ufw-docker: nftables table%s applied live (one batch)\n",
+			       c->v6 ? "s ip and ip6 " NFTB_TABLE : " ip " NFTB_TABLE);
+		else if (ret < 0)
+			diag_err(&c->d, NULL, 0,
+				 "our nftables tables were not changed; fix the error "
+				 "and sync again");
+	} else if (c->nft_remove) {
+		ret = backend_nft_remove(c->o->root, &c->d);
+		if (ret >= 0 && !c->o->quiet)
+			printf("ufw-docker: nftables tables " NFTB_TABLE " removed\n");
+	}
+	return ret < 0 ? ret : 0;
 }
 
 static int commit(struct sync_ctx *c)
@@ -261,6 +361,8 @@ static int commit(struct sync_ctx *c)
 		if (ret == 0 && !c->o->quiet)
 			printf("ufw-docker: updated %s\n", c->files[i].path);
 	}
+	if (ret == 0 && c->be == UFWD_BACKEND_NFTABLES)
+		ret = commit_nft(c);
 	for (int i = 0; i < 2 && ret == 0; i++) {
 		struct fam_live *l = &c->live[i];
 
@@ -280,6 +382,8 @@ static int commit(struct sync_ctx *c)
 			    "sync again, or run `ufw reload`",
 			    (int)l->fam);
 	}
+	if (ret == 0 && c->be != UFWD_BACKEND_NFTABLES)
+		ret = commit_nft(c);
 	return ret;
 }
 
@@ -328,6 +432,7 @@ int cmd_sync(int argc, char **argv, const struct cli_opts *o)
 		sb_free(&c.live[i].block);
 		sb_free(&c.live[i].tx);
 	}
+	sb_free(&c.nft_text);
 	ufw_ruleset_free(&c.rs);
 	ufwd_config_free(&c.cfg);
 	diag_free(&c.d);

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cmd_uninstall: `ufw-docker uninstall`: takes our blocks out of after*.rules,
- * the snippet out of after.init (its mode restored), our jumps and chains out
- * of the kernel, so ufw's files are byte for byte as before the first sync. */
+ * the snippet out of after.init (its mode restored), our jumps, chains and
+ * nf_tables tables out of the kernel: ufw's files as before the first sync. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "block.h"
 #include "cmds.h"
 #include "fileio.h"
 #include "iptables.h"
 #include "lock.h"
+#include "nft_backend.h"
+#include "nft_build.h"
 #include "ufw_rules.h"
 
 enum { F_AFTER, F_AFTER6, F_INIT, N_FILES };
@@ -22,6 +25,7 @@ struct uninstall_ctx {
 	struct diag d;
 	struct file_change files[N_FILES];
 	struct strbuf tx[2]; /* v4, v6 removal transactions */
+	bool nft;	     /* our nf_tables tables exist */
 };
 
 static int plan_file(struct uninstall_ctx *c, struct file_change *f, const char *abs,
@@ -81,6 +85,8 @@ static int plan(struct uninstall_ctx *c)
 		ret = ipt_removal_tx(UFW_V4, true, &c->tx[0], &c->d);
 	if (ret == 0 && ufw_kernel_has_ipv6())
 		ret = ipt_removal_tx(UFW_V6, true, &c->tx[1], &c->d);
+	if (ret == 0)
+		ret = nftb_present(&c->nft, &c->d);
 	return ret;
 }
 
@@ -89,18 +95,23 @@ static bool anything_to_do(const struct uninstall_ctx *c)
 	for (int i = 0; i < N_FILES; i++)
 		if (file_change_needed(&c->files[i]))
 			return true;
-	return c->tx[0].len || c->tx[1].len;
+	return c->tx[0].len || c->tx[1].len || c->nft;
 }
 
 /* The live state files sync keeps; stale once our chains are gone. */
 static void forget_live_state(const struct uninstall_ctx *c)
 {
+	char *p;
+
 	for (int i = 0; i < 2; i++) {
-		char *p = ipt_state_path(c->o->root, i ? UFW_V6 : UFW_V4);
+		p = ipt_state_path(c->o->root, i ? UFW_V6 : UFW_V4);
 
 		unlink(p);
 		free(p);
 	}
+	p = path_under_root(c->o->root, UFWD_NFT_STATE_PATH);
+	unlink(p);
+	free(p);
 }
 
 static int commit(struct uninstall_ctx *c)
@@ -124,6 +135,10 @@ static int commit(struct uninstall_ctx *c)
 		if (ret == 0 && !c->o->quiet)
 			printf("ufw-docker: IPv%d jump and chains removed\n", i ? 6 : 4);
 	}
+	if (ret == 0 && c->nft)
+		ret = nftb_remove(&c->d);
+	if (ret == 0 && c->nft && !c->o->quiet)
+		printf("ufw-docker: nftables tables " NFTB_TABLE " removed\n");
 	return ret;
 }
 
@@ -148,6 +163,9 @@ static int run(struct uninstall_ctx *c, bool dry)
 				printf("# %s -n input (IPv%d):\n%s",
 				       ipt_cmd(i ? UFW_V6 : UFW_V4, IPT_DEFAULT, true),
 				       i ? 6 : 4, sb_str(&c->tx[i]));
+		if (c->nft)
+			printf("# nft, one batch: delete table ip " NFTB_TABLE
+			       " and table ip6 " NFTB_TABLE "\n");
 	} else if (ret == 0) {
 		ret = commit(c);
 	}

@@ -29,7 +29,5 @@ int cmd_uninstall(int argc, char **argv, const struct cli_opts *o);
 int cmd_hook(int argc, char **argv, const struct cli_opts *o);
 int cmd_status(int argc, char **argv, const struct cli_opts *o);
 int cmd_check(int argc, char **argv, const struct cli_opts *o);
-/* hidden: the nftables backend's tests (cmd_nft.c) */
-int cmd_nft(int argc, char **argv, const struct cli_opts *o);
 
 #endif

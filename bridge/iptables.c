@@ -337,6 +337,25 @@ int ipt_build_tx(const char *block, const struct ipt_jump *j, bool want,
 	return 0;
 }
 
+/* Appends a -D for each rule of ufw(6)-after-forward jumping to a chain of ours
+ * (the nftables backend's companion), so that the chain can be deleted. */
+static int unhook_after_forward(enum ufw_family fam, struct strbuf *tx, struct diag *d)
+{
+	const char *chain = fam == UFW_V6 ? "ufw6-after-forward" : "ufw-after-forward";
+	char *jump = xasprintf("-A %s -j " UFWD_CHAIN_PREFIX, chain);
+	struct strbuf out = {0};
+	char *line, *save = NULL;
+	int ret = ipt_list_chain(fam, IPT_DEFAULT, chain, &out, d);
+
+	line = ret > 0 ? strtok_r(out.buf, "\n", &save) : NULL;
+	for (; line; line = strtok_r(NULL, "\n", &save))
+		if (str_startswith(line, jump))
+			sb_addf(tx, "-D%s\n", line + 2);
+	free(jump);
+	sb_free(&out);
+	return ret < 0 ? ret : 0;
+}
+
 int ipt_removal_tx(enum ufw_family fam, bool chains, struct strbuf *tx, struct diag *d)
 {
 	struct strbuf names = {0};
@@ -353,6 +372,10 @@ int ipt_removal_tx(enum ufw_family fam, bool chains, struct strbuf *tx, struct d
 	}
 	sb_adds(tx, "*filter\n");
 	ipt_jump_fixup(&j, false, tx);
+	if (names.len && unhook_after_forward(fam, tx, d) < 0) {
+		sb_free(&names);
+		return -EIO;
+	}
 	/* declared chains are flushed first, so none is referenced at -X time */
 	line = names.len ? strtok_r(names.buf, "\n", &save) : NULL;
 	for (; line; line = strtok_r(NULL, "\n", &save))

@@ -110,7 +110,8 @@ int ipt_build_tx(const char *block, const struct ipt_jump *j, bool want,
 /*
  * Builds into tx (reset first) the transaction that removes every jump to our
  * entry chain and, when chains is true, flushes and deletes every chain named
- * UFWD_CHAIN_PREFIX* (ufw's variant). tx stays empty when there is nothing
+ * UFWD_CHAIN_PREFIX* (ufw's variant), after deleting the rules of
+ * ufw-after-forward that jump to them. tx stays empty when there is nothing
  * to remove or the family's tool is missing. Returns 0 or -EIO (reported).
  */
 int ipt_removal_tx(enum ufw_family fam, bool chains, struct strbuf *tx, struct diag *d);

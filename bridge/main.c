@@ -32,7 +32,6 @@ static const struct subcommand subcommands[] = {
 	  "every published container port and who can reach it; exit 3 on a problem" },
 	{ "hook", cmd_hook, "start|stop|status|flush-all",
 	  "called by /etc/ufw/after.init: keep the DOCKER-USER jump" },
-	{ "nft-apply", cmd_nft, NULL, NULL }, /* hidden: nftables backend tests */
 };
 
 static void usage(FILE *f)

@@ -236,6 +236,23 @@ int nftb_remove(struct diag *d)
 	return err;
 }
 
+int nftb_present(bool *yes, struct diag *d)
+{
+	struct nl_sock *s = NULL;
+	struct live l = {0};
+	int err = nl_open(&s, d);
+
+	*yes = false;
+	for (int i = 0; i < 2 && !err && !*yes; i++) {
+		err = live_load(s, i ? UFW_V6 : UFW_V4, &l, d);
+		*yes = err == 0;
+		err = err == -ENOENT ? 0 : err;
+		live_free(&l);
+	}
+	nl_close(s);
+	return err;
+}
+
 static int status_one(struct nl_sock *s, const struct nftb_table *t, bool want,
 		      struct diag *d)
 {

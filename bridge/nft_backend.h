@@ -34,6 +34,9 @@ int nftb_apply(const struct nftb_input *in, struct strbuf *text, struct diag *d)
 /* Deletes our tables of both families in one batch (absent ones are fine). */
 int nftb_remove(struct diag *d);
 
+/* Sets *yes when a table of ours (ip or ip6) exists. 0 or -errno. */
+int nftb_present(bool *yes, struct diag *d);
+
 /*
  * Compares the live tables with what nftb_apply would install: 0 equal,
  * 1 missing or different (one warning says what), -errno on error.
