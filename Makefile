@@ -53,7 +53,7 @@ SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/san/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-san root-tests fuzz fuzz-smoke install clean \
-	demo deb format
+	demo deb format bench
 
 all: $(BIN)
 
@@ -135,6 +135,10 @@ install: $(BIN)
 # The README's first command: a sandboxed demo (root; namespaces only).
 demo: $(BIN)
 	$(Q)UFWD=$(abspath $(BIN)) tests/demo.sh
+
+# The benchmark of tests/bench/README.md (root; namespaces only; ~6 min).
+bench: $(BIN)
+	$(Q)UFWD=$(abspath $(BIN)) tests/bench/run.sh
 
 # The Debian package, in $(BUILD)/deb/, checked by lintian (no error, no
 # warning). Built from a copy of this tree's files (in git: tracked and

@@ -7,8 +7,10 @@
 # byte for byte against real ufw by validate.sh). Then one `allow PORT/tcp`
 # per ALLOW_PORT, last. Fifteen forms cycle: ports, ranges, lists, sources,
 # destinations, source ports, interfaces, any-protocol, reject, limit, log,
-# comment, v6-only, route. No generated rule matches the bench's traffic
+# comment, v6-only, route (BENCH_ORDER=grouped: sorted by form, so
+# like rules are consecutive). No generated rule matches the bench's traffic
 # (sources 10.0.0.0/8 and 2001:db8:5::/48, ports >= 10000).
+import os
 import sys
 
 HEAD = """*filter
@@ -135,7 +137,10 @@ def allow(port):
 
 def main():
     n, out = int(sys.argv[1]), sys.argv[2]
-    rules = [rule(i) for i in range(n)] + [allow(int(p)) for p in sys.argv[3:]]
+    order = range(n)
+    if os.environ.get("BENCH_ORDER") == "grouped":
+        order = sorted(order, key=lambda i: i % NFORMS)
+    rules = [rule(i) for i in order] + [allow(int(p)) for p in sys.argv[3:]]
     with open(f"{out}/commands.txt", "w") as f:
         f.writelines(r[0] + "\n" for r in rules)
     for fam, name, p, anyaddr in ((4, "user.rules", "ufw", "0.0.0.0/0"),
