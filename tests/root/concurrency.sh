@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# concurrency: syncs at once, and syncs racing `ufw reload`, on the docker28
+# bed (bed.sh). First the lock itself: a sync waits while another process
+# holds ufw's lock (/run/ufw.lock, fcntl as ufw takes it), and a `ufw
+# reload` started while a sync holds it finishes after that sync. Then
+# ROUNDS rounds (default 10), alternating ufw's rules between A and B (both
+# deny 5432, allow 8080): N syncs (default 6) and R `ufw reload`s (default
+# 2) started together; all succeed, and the end state equals one clean sync
+# (files and modes, the live records, the live rules, exactly one
+# DOCKER-USER jump, first, no temp file left; the next sync has nothing to
+# do); the denied port stays filtered. Argument: nft (default) or legacy.
+. "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_enter "$@"
+set -u
+VARIANT=${1:-nft}
+ROUNDS=${ROUNDS:-10} N=${N:-6} R=${R:-2}
+[ -x "$UFWD" ] || sandbox_die "no ufw-docker binary at $UFWD"
+. "$TOP/tests/lib/bed.sh"
+. "$TOP/tests/lib/faults.sh"
+
+T0=$(date +%s)
+W=$SANDBOX_STATE/conc
+mkdir -p "$W"
+A=$W/rulesA B=$W/rulesB
+bed_up docker28 "$VARIANT" || exit
+bed_publish 5432 5432 || exit 1
+bed_publish 8080 8080 || exit 1
+fx_setup_ab "$A" "$B" || exit 1
+fx_rules_load "$A"
+t_run "clean sync to A" ufwd sync
+fx_snap "$W/refA"
+fx_rules_load "$B"
+t_run "clean sync to B" ufwd sync
+fx_snap "$W/refB"
+
+# ------------------------------------------------------------ the lock
+# A process holding ufw's lock (fcntl F_WRLCK, as ufw's create_lock) for
+# HOLD seconds; the file "held" appears once it has it.
+HOLD=2
+fx_rules_load "$A"
+rm -f "$W/held"
+"$BED_PY" -c '
+import fcntl, os, sys, time
+f = open("/run/ufw.lock", "w")
+fcntl.lockf(f, fcntl.LOCK_EX)
+open(sys.argv[1], "w").close()
+time.sleep(float(sys.argv[2]))
+' "$W/held" "$HOLD" &
+holder=$!
+for ((i = 0; i < 100; i++)); do
+	[ -e "$W/held" ] && break
+	sleep 0.05
+done
+[ -e "$W/held" ] || t_fail "lock holder did not start"
+t1=$(bed_now)
+ufwd sync >"$W/s.out" 2>&1 &
+syncer=$!
+sleep 1
+if kill -0 "$syncer" 2>/dev/null && fx_same "$W/refB"; then
+	t_ok "sync waits while another process holds ufw's lock (state untouched)"
+else
+	t_fail "sync did not wait for ufw's lock"
+fi
+wait "$syncer"
+rc=$?
+waited=$(bed_since "$t1")
+wait "$holder"
+t_eq "sync after the lock is released: exit" 0 "$rc"
+awk -v w="$waited" -v h="$HOLD" 'BEGIN { exit !(w >= h - 0.3) }' &&
+	t_ok "sync finished after the holder let go (${waited} s)" ||
+	t_fail "sync finished after ${waited} s, before the holder's ${HOLD} s"
+fx_same "$W/refA" && t_ok "state A after the waited sync" || t_fail "not state A"
+
+# A sync slowed down inside its lock (1 s before its first rename); a `ufw
+# reload` started meanwhile must end after it.
+fx_rules_load "$B"
+srv strace -qq -o /dev/null -e trace=rename -e inject=rename:delay_enter=1s:when=1 \
+	"$UFWD" sync >"$W/s.out" 2>&1 &
+syncer=$!
+sleep 0.3
+srv ufw reload >"$W/r.out" 2>&1
+rc=$?
+if kill -0 "$syncer" 2>/dev/null; then
+	t_fail "ufw reload finished while sync held the lock"
+else
+	t_ok "ufw reload waited for the sync holding the lock"
+fi
+wait "$syncer"
+t_eq "slowed sync: exit" 0 "$?"
+t_eq "ufw reload after it: exit" 0 "$rc"
+fx_same "$W/refB" && t_ok "state B after sync + reload" || {
+	t_fail "not state B after sync + reload"
+	fx_diff "$W/refB"
+}
+
+# ------------------------------------------------------------ the races
+bad_rounds=0
+for ((round = 1; round <= ROUNDS; round++)); do
+	if ((round % 2)); then want=A; else want=B; fi
+	if [ "$want" = A ]; then fx_rules_load "$A"; else fx_rules_load "$B"; fi
+	pids=() names=()
+	for ((i = 0; i < N; i++)); do
+		srv "$UFWD" sync >"$W/sync.$i" 2>&1 </dev/null &
+		pids+=($!) names+=("sync $i")
+	done
+	for ((i = 0; i < R; i++)); do
+		srv ufw reload >"$W/reload.$i" 2>&1 </dev/null &
+		pids+=($!) names+=("ufw reload $i")
+	done
+	fails=
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || fails="$fails ${names[$i]}"
+	done
+	st=ok
+	[ -z "$fails" ] || {
+		t_fail "round $round: failed:$fails"
+		st=bad
+	}
+	if ! fx_same "$W/ref$want"; then
+		t_fail "round $round: state is not a clean sync to $want"
+		fx_diff "$W/ref$want"
+		st=bad
+	fi
+	j=$(fx_jumps)
+	[ "$j" = "1f 1f" ] || {
+		t_fail "round $round: DOCKER-USER jumps '$j'"
+		st=bad
+	}
+	tmp=$(fx_temps)
+	[ -z "$tmp" ] || {
+		t_fail "round $round: temp files left: $tmp"
+		st=bad
+	}
+	out=$(srv "$UFWD" sync 2>&1)
+	[ "$out" = "ufw-docker: already in sync" ] || {
+		t_fail "round $round: the next sync still had work: $out"
+		st=bad
+	}
+	[ "$st" = ok ] && t_ok "round $round: $N syncs + $R ufw reloads -> a clean sync to $want, one jump"
+	[ "$st" = ok ] || bad_rounds=$((bad_rounds + 1))
+done
+t_eq "denied port after the races" filtered "$(probe_tcp "$BED_CLI4" "$BED_SRV4" 5432)"
+t_eq "allowed port after the races" open "$(probe_tcp "$BED_CLI4" "$BED_SRV4" 8080)"
+echo "# concurrency: $ROUNDS rounds of $N syncs + $R reloads, $bad_rounds bad, $(($(date +%s) - T0)) s, iptables-$VARIANT"
+t_summary
