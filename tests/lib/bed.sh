@@ -278,10 +278,26 @@ bed_netns_add() {
 }
 
 # bed_ufw_baseline: ufw enabled, default deny incoming, allow 22/tcp.
+# docker29: DEFAULT_FORWARD_POLICY=ACCEPT too. Docker 29's nftables accept is
+# not final: ufw's shipped FORWARD DROP in iptables would drop every
+# published port before ufw-docker does anything, and the suite's "open
+# before sync" (the bug) would not reproduce. The scenario fwdrop covers
+# the shipped DROP.
 bed_ufw_baseline() {
+	if [ "$BED_LAYOUT" = docker29 ]; then
+		bed_ufw_forward_policy ACCEPT || return 1
+	fi
 	srv ufw default deny incoming >/dev/null &&
 		srv ufw allow 22/tcp >/dev/null &&
 		srv ufw --force enable >/dev/null
+}
+
+# bed_ufw_forward_policy ACCEPT|DROP: DEFAULT_FORWARD_POLICY in
+# /etc/default/ufw (a bind mount: rewritten in place, no sed -i); takes
+# effect at the next ufw reload/enable.
+bed_ufw_forward_policy() {
+	sed "s/^DEFAULT_FORWARD_POLICY=.*/DEFAULT_FORWARD_POLICY=\"$1\"/" /etc/default/ufw \
+		>"$BED_ROOT/default-ufw.new" && cat "$BED_ROOT/default-ufw.new" >/etc/default/ufw
 }
 
 # bed_publish HOSTPORT CPORT [tcp|udp]: a container (docker20: a new one;
