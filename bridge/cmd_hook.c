@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "block.h"
@@ -17,6 +18,7 @@
 #include "nft_build.h"
 #include "ufw_conf.h"
 #include "ufw_rules.h"
+#include "ufwproc.h"
 #include "xlate.h"
 
 struct hook_ctx {
@@ -186,10 +188,14 @@ static int hook_start(struct hook_ctx *c)
 }
 
 /* ufw disable writes ENABLED=no before stopping: then containers go back to
- * Docker's rules; a reload or shutdown keeps the jump (no open window). */
+ * Docker's rules. A shutdown keeps ENABLED=yes, and `ufw reload` (disable then
+ * enable, so ENABLED=no here too) is told apart by its process: both keep our
+ * rules in force, so that no denied port is open while ufw restarts. */
 static int hook_stop(struct hook_ctx *c)
 {
 	if (!c->state_ok || c->st.enabled)
+		return 0;
+	if (ufwproc_in_reload("/proc", getpid()))
 		return 0;
 	return remove_all(c);
 }

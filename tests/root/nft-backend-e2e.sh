@@ -58,12 +58,6 @@ never_open() {
 	wait "$pid" || fail "$what: the command failed: $(cat "$SANDBOX_STATE/bg")"
 	if [ $opened -eq 0 ] && [ $tries -gt 0 ]; then
 		ok "$what: $tries connects, none got through"
-	elif [ "${KNOWN_GAP:-}" ]; then
-		# `ufw reload` is `ufw disable` + `ufw enable` for ufw's Python:
-		# after.init stop sees ENABLED=no and the hook removes our
-		# tables (the iptables backend its jump) until start. Known, open.
-		gaps=$((gaps + 1))
-		echo "KNOWN GAP: $what: $opened of $tries connects got through" >&2
 	else
 		fail "$what: $opened of $tries connects got through"
 	fi
@@ -261,7 +255,9 @@ fi
 clear_rules
 ufw allow from 198.51.100.2 to any port 5432 proto tcp >/dev/null
 apply
-KNOWN_GAP=1 never_open 198.51.100.3 5432 "five ufw reloads" reloads
+# (`ufw reload` is disable + enable for ufw's Python: after.init stop sees
+# ENABLED=no as on a disable; the hook tells them apart by the process.)
+never_open 198.51.100.3 5432 "five ufw reloads" reloads
 expect open 198.51.100.2 5432 "after reloads: allowed source"
 expect filtered 198.51.100.3 5432 "after reloads: other source"
 ufw disable >/dev/null
@@ -294,5 +290,5 @@ if [ -n "$(tables)" ]; then fail "tables left after uninstall"; else ok "uninsta
 iptables -S | grep -q ufw-docker && fail "uninstall: chains left" || ok "uninstall: chains"
 nft list table ip docker-bridges >/dev/null && ok "docker-bridges untouched" || fail "docker-bridges gone"
 
-echo "nft-backend-e2e: $((checks - fails)) of $checks checks passed, ${gaps:-0} known gap(s)"
+echo "nft-backend-e2e: $((checks - fails)) of $checks checks passed"
 [ $fails -eq 0 ]
