@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential clang pkg-config libnftnl-dev libmnl-dev libinih-dev
 libcmocka-dev libclang-rt-14-dev valgrind clang-format ufw iptables nftables
 docker.io containerd runc tini busybox-static nmap netcat-openbsd iproute2
-conntrack util-linux procps psmisc kmod debhelper devscripts lintian fakeroot
+conntrack util-linux procps psmisc kmod debhelper devscripts lintian fakeroot systemd
 gnuplot-nox hyperfine"
 
 missing=""
