@@ -209,7 +209,11 @@ sync_cost_nft() {
 		d=$W/rules/$n
 		install_rules "$d"
 		eval "$STATE_RM"
-		srv "${NFT_CMD[@]}" >/dev/null || { log "nftables apply at $n failed"; return 1; }
+		if ! srv "${NFT_CMD[@]}" >/dev/null 2>"$W/err"; then
+			log "nftables sync at $n rules failed: $(head -2 "$W/err")"
+			echo "nftables sync cost, $n rules: sync failed: $(head -2 "$W/err" | tr '\n' ' ')" >>"$OUT/failures.txt"
+			continue
+		fi
 		nft_floor_text >"$d/nft.txt" || return 1
 		r=$(runs_for "$n")
 		log "sync cost, nftables backend, $n rules ($r runs each)"
@@ -322,7 +326,11 @@ packet_rounds() {
 	[ "$be" = nftables ] && for n in $PKT_SIZES; do [ "$n" = 0 ] || cells="$cells ${n}g"; done
 	for ((round = 1; round <= PKT_RUNS; round++)); do
 		for n in $cells base; do
-			set_rules "$be" "$n" || { log "$be: rules for $n failed"; return 1; }
+			if ! set_rules "$be" "$n" 2>"$W/err"; then
+				log "$be: rules for $n failed: $(head -2 "$W/err")"
+				echo "$be packet path, $n rules, round $round: sync failed: $(head -2 "$W/err" | tr '\n' ' ')" >>"$OUT/failures.txt"
+				continue
+			fi
 			case $n in
 			*g) pkt "$be-grouped" "${n%g}" "$round" ;;
 			*) pkt "$be" "$n" "$round" ;;
@@ -339,7 +347,7 @@ forward_policy() {
 
 # ---------------------------------------------------------------- main
 
-rm -f "$OUT/sync-raw.csv" "$OUT/grind.csv" "$OUT/packet-raw.csv" "$OUT/nft-input-rules.txt"
+rm -f "$OUT/sync-raw.csv" "$OUT/grind.csv" "$OUT/packet-raw.csv" "$OUT/nft-input-rules.txt" "$OUT/failures.txt"
 echo "rules,what,run,seconds,maxrss_kb" >"$OUT/sync-raw.csv"
 echo "rules,what,instructions,peak_heap_bytes" >"$OUT/grind.csv"
 echo "backend,rules,round,conns,failed,conn_per_s,MB_per_s" >"$OUT/packet-raw.csv"
