@@ -8,6 +8,8 @@
 # `ufw reload`, `ufw disable` and `ufw enable`, and `ufw-docker uninstall`.
 . "$(dirname "$0")/../lib/sandbox.sh"
 sandbox_enter "$@"
+# The bed's nft printers for Docker 29's layout (its traps are replaced below).
+. "$TOP/tests/lib/bed.sh"
 
 UFWD_CMD=("$UFWD" --config /dev/null)
 fails=0
@@ -69,53 +71,15 @@ clear_rules() {
 	for _ in $(seq 1 30); do ufw --force delete 1 >/dev/null 2>&1 || break; done
 }
 
+# Docker 29's layout as the e2e bed lays it out (tests/lib/bed.sh, docker29):
+# one container, 203.0.113.2, publishing 5432/tcp.
 docker29_layout() {
-	nft -f - <<'NFT'
-table ip docker-bridges {
-	map filter-forward-in-jumps {
-		type ifname : verdict
-		elements = { "docker0" : jump filter-forward-in__docker0 }
-	}
-	map filter-forward-out-jumps {
-		type ifname : verdict
-		elements = { "docker0" : jump filter-forward-out__docker0 }
-	}
-	chain filter-FORWARD {
-		type filter hook forward priority filter; policy accept;
-		oifname vmap @filter-forward-in-jumps
-		iifname vmap @filter-forward-out-jumps
-	}
-	chain filter-forward-in__docker0 {
-		ct state established,related counter accept
-		iifname "docker0" counter accept comment "ICC"
-		ip daddr 203.0.113.2 tcp dport 5432 counter accept
-		counter drop comment "UNPUBLISHED PORT DROP"
-	}
-	chain filter-forward-out__docker0 {
-		ct state established,related counter accept
-		counter accept comment "OUTGOING"
-	}
-	chain nat-PREROUTING {
-		type nat hook prerouting priority dstnat; policy accept;
-		fib daddr type local counter jump nat-prerouting-and-output
-	}
-	chain nat-OUTPUT {
-		type nat hook output priority -100; policy accept;
-		ip daddr != 127.0.0.0/8 fib daddr type local counter jump nat-prerouting-and-output
-	}
-	chain nat-POSTROUTING {
-		type nat hook postrouting priority srcnat; policy accept;
-		ip saddr 203.0.113.0/25 oifname != "docker0" counter masquerade
-	}
-	chain nat-prerouting-and-output {
-		iifname != "docker0" tcp dport 5432 counter dnat to 203.0.113.2:5432
-	}
-	chain raw-PREROUTING {
-		type filter hook prerouting priority raw; policy accept;
-		ip daddr 203.0.113.2 iifname != "docker0" counter drop comment "DROP DIRECT ACCESS"
-	}
-}
-NFT
+	{
+		bed_docker29_table ip 203.0.113.0/25
+		bed_docker29_in_chain ip "ip daddr 203.0.113.2 tcp dport 5432"
+		bed_docker29_dnat ip tcp 5432 203.0.113.2 5432
+		bed_docker29_ctdrop ip 203.0.113.2
+	} | nft -f -
 }
 
 topology() {
