@@ -72,10 +72,10 @@ awk -v w="$waited" -v h="$HOLD" 'BEGIN { exit !(w >= h - 0.3) }' &&
 	t_fail "sync finished after ${waited} s, before the holder's ${HOLD} s"
 fx_same "$W/refA" && t_ok "state A after the waited sync" || t_fail "not state A"
 
-# A sync slowed down inside its lock (1 s before its first rename); a `ufw
+# A sync slowed down inside its lock (2 s before its first rename); a `ufw
 # reload` started meanwhile must end after it.
 fx_rules_load "$B"
-srv strace -qq -o /dev/null -e trace=rename -e inject=rename:delay_enter=1s:when=1 \
+srv strace -qq -o /dev/null -e trace=rename -e inject=rename:delay_enter=2s:when=1 \
 	"$UFWD" sync >"$W/s.out" 2>&1 &
 syncer=$!
 sleep 0.3
