@@ -374,6 +374,11 @@ static int commit(struct sync_ctx *c)
 					       &c->d);
 		if (ret == 0 && !c->o->quiet)
 			printf("ufw-docker: IPv%d rules applied live\n", (int)l->fam);
+		else if (ret == -EINTR)
+			diag_err(&c->d, NULL, 0,
+				 "the IPv%d live rules are the previous or the new ones; "
+				 "files are updated: run `ufw-docker sync` again",
+				 (int)l->fam);
 		else if (ret < 0)
 			diag_err(
 			    &c->d, NULL, 0,

@@ -3,6 +3,7 @@
  * (ufw's after*.rules, after.init); owns the temp-file + rename dance. */
 #include "fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -121,6 +122,23 @@ static int fill_temp(int fd, const char *path, const void *data, size_t len, int
 	return ret;
 }
 
+/* Temp files of ours that a killed run left beside path (".NAME.ufwd-XXXXXX").
+ * Writers hold ufw's lock, so no live writer owns one. */
+static void remove_stale_temps(const char *dir, const char *base)
+{
+	char *prefix = xasprintf(".%s.ufwd-", base);
+	size_t n = strlen(prefix);
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+
+	while (dh && (e = readdir(dh)))
+		if (strncmp(e->d_name, prefix, n) == 0 && strlen(e->d_name) == n + 6)
+			unlinkat(dirfd(dh), e->d_name, 0);
+	if (dh)
+		closedir(dh);
+	free(prefix);
+}
+
 int file_write_atomic(const char *path, const void *data, size_t len, int mode,
 		      struct diag *d)
 {
@@ -129,6 +147,7 @@ int file_write_atomic(const char *path, const void *data, size_t len, int mode,
 	char *tmp = xasprintf("%s/.%s.ufwd-XXXXXX", dir, base);
 	int fd, ret;
 
+	remove_stale_temps(dir, base);
 	free(dir);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
@@ -177,8 +196,12 @@ int file_mode(const char *path)
 
 int file_change_load(struct file_change *c, const char *path, struct diag *d)
 {
+	char *dir = dir_of(path);
 	int ret;
 
+	/* Every sync loads each managed file first: a killed run's temps go. */
+	remove_stale_temps(dir, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+	free(dir);
 	*c = (struct file_change){.path = xstrdup(path), .new_mode = FILE_MODE_KEEP};
 	ret = file_read(path, &c->old, true, d);
 	if (ret < 0)

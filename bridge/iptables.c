@@ -284,11 +284,21 @@ int ipt_restore(enum ufw_family fam, const char *tx, struct diag *d)
 
 	if (ret == -ENOENT)
 		diag_err(d, NULL, 0, "%s not found in PATH", argv[0]);
+	else if (ret < 0)
+		diag_err(d, NULL, 0, "cannot run %s: %s; nothing applied", argv[0],
+			 strerror(-ret));
+	else if (ret > 128)
+		/* The kernel may have taken the table before the tool died. */
+		diag_err(d, NULL, 0,
+			 "%s was killed by signal %d: the kernel holds either the "
+			 "previous rules or the new ones (each table is replaced "
+			 "atomically, never half)",
+			 argv[0], ret - 128);
 	else if (ret != 0)
-		diag_err(d, NULL, 0, "%s -n failed (%d), nothing applied: %s", argv[0],
-			 ret, err.len ? sb_str(&err) : "(no message)\n");
+		diag_err(d, NULL, 0, "%s -n failed (exit %d), nothing applied: %s",
+			 argv[0], ret, err.len ? sb_str(&err) : "(no message)\n");
 	sb_free(&err);
-	return ret == 0 ? 0 : -EIO;
+	return ret == 0 ? 0 : ret > 128 ? -EINTR : -EIO;
 }
 
 int ipt_chains_with_prefix(enum ufw_family fam, const char *prefix, struct strbuf *out,

@@ -110,13 +110,14 @@ after_fault() {
 	}
 	[ "$j" = "1f 1f" ] || t_fail "$name: DOCKER-USER jumps '$j', want '1f 1f'"
 	[ "$pr" = "$PROBES_OK" ] || t_fail "$name: probes $pr, want $PROBES_OK"
-	# recovery: a plain sync reaches the clean state
-	rm -f $tmp
+	# recovery: a plain sync reaches the clean state, stale temps removed
 	if ! ufwd sync >"$W/rec.out" 2>&1; then
 		t_fail "$name: recovery sync failed: $(head -c 300 "$W/rec.out")"
 	elif ! fx_same "$REF_B"; then
 		t_fail "$name: recovery sync did not reach the clean state"
 		fx_diff "$REF_B"
+	elif [ -n "$(fx_temps)" ]; then
+		t_fail "$name: temp files left after the recovery sync: $(fx_temps | tr '\n' ' ')"
 	else
 		t_ok "$name: fail closed ($live), files whole, recovered"
 	fi
@@ -207,7 +208,7 @@ else
 fi
 if [ -n "$clone_restore" ]; then
 	set -- $clone_restore
-	fault_run "EAGAIN spawning iptables-restore ($1 #$2)" 1 'iptables-restore.*failed.*live rules were not changed' \
+	fault_run "EAGAIN spawning iptables-restore ($1 #$2)" 1 'cannot run iptables-restore: Resource temporarily unavailable.*live rules were not changed' \
 		strace -qq -o /dev/null -e trace="$1" -e inject="$1:error=EAGAIN:when=$2"
 	set --
 else
@@ -262,7 +263,7 @@ for only in iptables-restore ip6tables-restore; do
 	echo "# $only: $(wc -l <"$W/csteps") kill points: $(tr '\n' ' ' <"$W/csteps")"
 	while read -r sc n; do
 		kills=$((kills + 1))
-		fault_run "$only killed at $sc #$n" 1 "$only -n failed \(137\)" \
+		fault_run "$only killed at $sc #$n" 1 "$only was killed by signal 9.*previous or the new" \
 			env PATH="$SHIM:$PATH" FX_SHIM_ONLY=$only FX_SHIM_INJECT="$sc:signal=SIGKILL:when=$n"
 	done <"$W/csteps"
 done
