@@ -14,6 +14,8 @@
 #             its own socket, pidfile, data and exec roots on tmpfs; image
 #             local/busybox imported from busybox-static; containers run with
 #             --init and an echo service `nc -ll -p PORT -e /bin/cat`.
+#             BED_DOCKER20_V6=1: dockerd with --ipv6 --fixed-cidr-v6
+#             2001:db8:1::/64 --ip6tables (experimental in 20.10).
 #   docker28  no daemon: Docker 28's iptables layout (docs/docker-layouts
 #             sim-docker28-*) laid out with iptables-restore/ip6tables-restore,
 #             "containers" are network namespaces behind the bridge docker0
@@ -619,7 +621,11 @@ bed_docker20_start() {
 	mkdir -p "$d/data" "$d/exec" || return 1
 	[ -f "$d/daemon.json" ] || echo '{}' >"$d/daemon.json"
 	# nsenter directly (not the srv function): $! must be dockerd itself.
+	local v6=()
+	[ -n "${BED_DOCKER20_V6:-}" ] &&
+		v6=(--experimental --ipv6 --fixed-cidr-v6 2001:db8:1::/64 --ip6tables)
 	nsenter --net="/run/netns/$BED_SRV" -- dockerd -H "$DOCKER_HOST" --pidfile "$d/docker.pid" \
+		"${v6[@]}" \
 		--data-root "$d/data" --exec-root "$d/exec" --config-file "$d/daemon.json" \
 		--bip "$BED_BR4/25" --default-address-pool base=203.0.113.128/25,size=28 \
 		--exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/ufwd-e2e-$$" \
@@ -714,6 +720,11 @@ bed_docker20_publish() {
 	bed_docker20_run "$name" "$hp:$cp/$proto" "$cp" "$proto" || return 1
 	BED_CT_IP=$(bed_ct_ip "$name")
 	BED_CT_IP6=
+	if [ -n "${BED_DOCKER20_V6:-}" ]; then
+		BED_CT_IP6=$("$DOCKER" inspect -f '{{.NetworkSettings.GlobalIPv6Address}}' "$name")
+		# Neighbours resolved before the first v6 probe.
+		bed_warm srv "$BED_CT_IP6" || return 1
+	fi
 }
 
 bed_docker20_down() {
