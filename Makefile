@@ -172,4 +172,4 @@ format:
 clean:
 	rm -rf build ufw-docker
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
