@@ -19,7 +19,9 @@
 
 extern char **environ;
 
-#define JUMP_RULE "-A " IPT_DOCKER_USER " -j " UFWD_CHAIN_ENTRY
+#define JUMP_RULE  "-A " IPT_DOCKER_USER " -j " UFWD_CHAIN_ENTRY
+#define FWD_DOCKER "-A FORWARD -j " IPT_DOCKER_USER
+#define FWD_OURS   "-A FORWARD -m comment --comment " IPT_FWD_COMMENT " -j " IPT_DOCKER_USER
 
 static int spawn(const char *const *argv, int pin[2], int pout[2], int perr[2],
 		 pid_t *pid)
@@ -198,6 +200,35 @@ static void count_jumps(const char *listing, struct ipt_jump *j)
 	}
 }
 
+/* Counts the lines of listing equal to rule. */
+static unsigned count_lines(const char *listing, const char *rule)
+{
+	size_t n = strlen(rule);
+	unsigned count = 0;
+
+	for (const char *p = listing; (p = strstr(p, rule)); p += n)
+		if ((p == listing || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+			count++;
+	return count;
+}
+
+/* FORWARD's jumps to DOCKER-USER (Docker's, ours) and whether Docker runs. */
+static int forward_state(enum ufw_family fam, struct ipt_jump *j, struct diag *d)
+{
+	struct strbuf out = {0};
+	int ret = ipt_list_chain(fam, IPT_DEFAULT, "DOCKER", &out, d);
+
+	j->docker = ret > 0;
+	if (ret >= 0)
+		ret = ipt_list_chain(fam, IPT_DEFAULT, "FORWARD", &out, d);
+	if (ret > 0) {
+		j->fwd_docker = count_lines(sb_str(&out), FWD_DOCKER);
+		j->fwd_ours = count_lines(sb_str(&out), FWD_OURS);
+	}
+	sb_free(&out);
+	return ret < 0 ? ret : 0;
+}
+
 int ipt_jump_state(enum ufw_family fam, struct ipt_jump *j, struct diag *d)
 {
 	struct strbuf out = {0};
@@ -209,11 +240,22 @@ int ipt_jump_state(enum ufw_family fam, struct ipt_jump *j, struct diag *d)
 		count_jumps(sb_str(&out), j);
 	}
 	sb_free(&out);
+	if (ret >= 0)
+		ret = forward_state(fam, j, d);
 	return ret < 0 ? ret : 0;
+}
+
+/* How many FORWARD jumps of ours we want: one where Docker runs but left
+ * DOCKER-USER unreached, else none. */
+static unsigned fwd_wanted(const struct ipt_jump *j, bool want)
+{
+	return want && j->docker && j->fwd_docker == 0 ? 1 : 0;
 }
 
 bool ipt_jump_ok(const struct ipt_jump *j, bool want)
 {
+	if (j->fwd_ours != fwd_wanted(j, want))
+		return false;
 	if (want)
 		return j->docker_user && j->count == 1 && j->first;
 	return j->count == 0;
@@ -221,6 +263,8 @@ bool ipt_jump_ok(const struct ipt_jump *j, bool want)
 
 void ipt_jump_fixup(const struct ipt_jump *j, bool want, struct strbuf *tx)
 {
+	unsigned fwd = fwd_wanted(j, want);
+
 	/* declaring DOCKER-USER would flush it: only when it does not exist */
 	if (want && !j->docker_user)
 		sb_adds(tx, ":" IPT_DOCKER_USER " - [0:0]\n");
@@ -228,6 +272,11 @@ void ipt_jump_fixup(const struct ipt_jump *j, bool want, struct strbuf *tx)
 		sb_adds(tx, "-D " IPT_DOCKER_USER " -j " UFWD_CHAIN_ENTRY "\n");
 	if (want)
 		sb_adds(tx, "-I " IPT_DOCKER_USER " 1 -j " UFWD_CHAIN_ENTRY "\n");
+	for (unsigned i = fwd; i < j->fwd_ours; i++)
+		sb_addf(tx, "-D%s\n", FWD_OURS + 2);
+	if (fwd > j->fwd_ours)
+		sb_adds(tx, "-I FORWARD 1 -m comment --comment " IPT_FWD_COMMENT
+			    " -j " IPT_DOCKER_USER "\n");
 }
 
 /* Which backend `iptables` (ufw's) is: IPT_NFT or IPT_LEGACY; IPT_DEFAULT
@@ -376,7 +425,7 @@ int ipt_removal_tx(enum ufw_family fam, bool chains, struct strbuf *tx, struct d
 	sb_reset(tx);
 	if (ret == 0 && chains)
 		ret = ipt_chains_with_prefix(fam, UFWD_CHAIN_PREFIX, &names, d);
-	if (ret < 0 || (j.count == 0 && names.len == 0)) {
+	if (ret < 0 || (j.count == 0 && j.fwd_ours == 0 && names.len == 0)) {
 		sb_free(&names);
 		return ret;
 	}

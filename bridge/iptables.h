@@ -39,10 +39,20 @@ int ipt_list_chain(enum ufw_family fam, enum ipt_variant v, const char *chain,
 
 /* The jump from DOCKER-USER to our entry chain, as it is in the kernel. */
 struct ipt_jump {
-	bool docker_user; /* DOCKER-USER exists */
-	unsigned count;	  /* rules "-A DOCKER-USER -j ufw-docker-forward" */
-	bool first;	  /* one of them is DOCKER-USER's first rule */
+	bool docker_user;    /* DOCKER-USER exists */
+	unsigned count;	     /* rules "-A DOCKER-USER -j ufw-docker-forward" */
+	bool first;	     /* one of them is DOCKER-USER's first rule */
+	bool docker;	     /* Docker runs on this family (its DOCKER chain exists) */
+	unsigned fwd_docker; /* Docker's "-A FORWARD -j DOCKER-USER" rules */
+	unsigned fwd_ours;   /* ours, added where Docker added none (below) */
 };
+
+/*
+ * Docker 20.10 with --ip6tables creates DOCKER-USER for IPv6 but never jumps
+ * to it from FORWARD: then we add that jump ourselves, tagged with this
+ * comment, and take it out again once Docker has its own (or on removal).
+ */
+#define IPT_FWD_COMMENT "ufw-docker-forward-jump"
 
 /* Reads the jump state with ufw's variant. Returns 0 or -EIO (reported). */
 int ipt_jump_state(enum ufw_family fam, struct ipt_jump *j, struct diag *d);
