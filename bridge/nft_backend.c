@@ -15,21 +15,37 @@
 #include "nft_build.h"
 #include "nl.h"
 
-#define MAX_SETS_SEEN 4096
-
-/* What the kernel holds of one of our tables. */
+/* What the kernel holds of one of our tables. Set names are not kept: each
+ * is looked up, as it arrives, among the names we expect (a table of tens of
+ * thousands of sets is read back in bounded memory). */
 struct live {
 	size_t rules[NFTB_C_COUNT];
 	size_t other_rules; /* in chains we do not know */
 	size_t n_sets;
-	char **sets;
+	size_t n_known;	   /* sets whose name is one of want */
+	const char **want; /* sorted names we expect, NULL: count only */
+	size_t n_want;
 };
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* l->want = the names of t's sets and the limit set, sorted. */
+static void live_expect(struct live *l, const struct nftb_table *t)
+{
+	l->n_want = t->n_sets + 1;
+	l->want = xcalloc(l->n_want, sizeof(*l->want));
+	for (size_t i = 0; i < t->n_sets; i++)
+		l->want[i] = t->sets[i].name;
+	l->want[t->n_sets] = NFTB_LIMIT_SET;
+	qsort(l->want, l->n_want, sizeof(*l->want), name_cmp);
+}
 
 static void live_free(struct live *l)
 {
-	for (size_t i = 0; i < l->n_sets; i++)
-		free(l->sets[i]);
-	free(l->sets);
+	free(l->want);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -71,9 +87,8 @@ static int live_reset_sets(void *arg)
 {
 	struct live *l = arg;
 
-	for (size_t i = 0; i < l->n_sets; i++)
-		free(l->sets[i]);
 	l->n_sets = 0;
+	l->n_known = 0;
 	return 0;
 }
 
@@ -81,21 +96,26 @@ static int live_set_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct live *l = arg;
 	struct nftnl_set *s = nftnl_set_alloc();
+	const char *name;
 
 	if (!s)
 		abort();
-	if (nftnl_set_nlmsg_parse(nlh, s) < 0 || l->n_sets >= MAX_SETS_SEEN) {
+	if (nftnl_set_nlmsg_parse(nlh, s) < 0) {
 		nftnl_set_free(s);
 		return -EPROTO;
 	}
-	l->sets = xrealloc(l->sets, (l->n_sets + 1) * sizeof(*l->sets));
-	l->sets[l->n_sets++] = xstrdup(nftnl_set_get_str(s, NFTNL_SET_NAME));
+	name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+	l->n_sets++;
+	if (name && l->want &&
+	    bsearch(&name, l->want, l->n_want, sizeof(*l->want), name_cmp))
+		l->n_known++;
 	nftnl_set_free(s);
 	return 0;
 }
 
-/* Reads our table of fam. Returns 0, -ENOENT (no table; no message) or -errno. */
-static int live_load(struct nl_sock *s, enum ufw_family fam, struct live *l,
+/* Reads our table of fam (rules only when rules). Returns 0, -ENOENT (no
+ * table; no message) or -errno. */
+static int live_load(struct nl_sock *s, enum ufw_family fam, bool rules, struct live *l,
 		     struct diag *d)
 {
 	static const struct nl_dump_ops rule_ops = {live_reset_rules, live_rule_cb};
@@ -108,31 +128,25 @@ static int live_load(struct nl_sock *s, enum ufw_family fam, struct live *l,
 
 	if (!r || !st)
 		abort();
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)nftb_nfproto(fam), 0,
-				    0);
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFTB_TABLE);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	err = nl_dump(s, nlh, &rule_ops, l, "rules of our table", d);
+	/* The set dump first: unlike the rule dump, it fails with ENOENT when
+	 * the table does not exist. */
 	nlh =
 	    nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, (uint16_t)nftb_nfproto(fam), 0, 0);
 	nftnl_set_set_str(st, NFTNL_SET_TABLE, NFTB_TABLE);
 	nftnl_set_nlmsg_build_payload(nlh, st);
 	nftnl_set_free(st);
-	if (!err)
-		err = nl_dump(s, nlh, &set_ops, l, "sets of our table", d);
+	err = nl_dump(s, nlh, &set_ops, l, "sets of our table", d);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)nftb_nfproto(fam), 0,
+				    0);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFTB_TABLE);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	if (!err && rules)
+		err = nl_dump(s, nlh, &rule_ops, l, "rules of our table", d);
 	return err;
 }
 
-static bool has_set(const struct live *l, const char *name)
-{
-	for (size_t i = 0; i < l->n_sets; i++)
-		if (streq(l->sets[i], name))
-			return true;
-	return false;
-}
-
-/* "" when l holds t, else what differs (static text or a short message). */
+/* "" when l holds t, else what differs (static text). */
 static const char *live_differs(const struct live *l, const struct nftb_table *t)
 {
 	if (l->other_rules)
@@ -142,9 +156,8 @@ static const char *live_differs(const struct live *l, const struct nftb_table *t
 			return "rule count of a chain";
 	if (l->n_sets != t->n_sets + 1)
 		return "number of sets";
-	for (size_t i = 0; i < t->n_sets; i++)
-		if (!has_set(l, t->sets[i].name))
-			return "a set is missing";
+	if (l->n_known != l->n_sets)
+		return "a set is missing";
 	return "";
 }
 
@@ -161,7 +174,10 @@ static int verify(struct nl_sock *s, const struct nftb_table *t, struct diag *d)
 {
 	struct live l = {0};
 	const char *why;
-	int err = live_load(s, t->fam, &l, d);
+	int err;
+
+	live_expect(&l, t);
+	err = live_load(s, t->fam, true, &l, d);
 
 	if (err == -ENOENT)
 		diag_err(d, NULL, 0, "table %s " NFTB_TABLE " missing after commit",
@@ -244,7 +260,7 @@ int nftb_present(bool *yes, struct diag *d)
 
 	*yes = false;
 	for (int i = 0; i < 2 && !err && !*yes; i++) {
-		err = live_load(s, i ? UFW_V6 : UFW_V4, &l, d);
+		err = live_load(s, i ? UFW_V6 : UFW_V4, false, &l, d);
 		*yes = err == 0;
 		err = err == -ENOENT ? 0 : err;
 		live_free(&l);
@@ -258,8 +274,11 @@ static int status_one(struct nl_sock *s, const struct nftb_table *t, bool want,
 {
 	struct live l = {0};
 	const char *name = nftb_family_name(t->fam);
-	int err = live_load(s, t->fam, &l, d);
 	const char *why;
+	int err;
+
+	live_expect(&l, t);
+	err = live_load(s, t->fam, true, &l, d);
 
 	if (err == -ENOENT) {
 		err = want ? 1 : 0;

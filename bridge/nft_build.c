@@ -20,7 +20,7 @@
 
 #define DEFAULT_LOG_PREFIX "UFW DOCKER"
 #define LOG_PREFIX_MAX	   29 /* as the iptables backend, so both log alike */
-#define LIMIT_SET	   "limit_src"
+#define LIMIT_SET	   NFTB_LIMIT_SET
 
 static const char *const chain_names[] = {
     [NFTB_C_FORWARD] = "forward",

@@ -30,8 +30,9 @@
  *   sets input_N / route_N  one per run of consecutive rules of the same
  *                  verdict, log and interface shape (interval, concatenated)
  */
-#define NFTB_TABLE    "ufw-docker"
-#define NFTB_PRIORITY (-1) /* NF_IP_PRI_FILTER - 1 */
+#define NFTB_TABLE     "ufw-docker"
+#define NFTB_LIMIT_SET "limit_src" /* the dynamic set of ufw's limit */
+#define NFTB_PRIORITY  (-1)	   /* NF_IP_PRI_FILTER - 1 */
 /* Packet mark of new connections our chain let through (allow, limit pass,
  * accept policy, container egress): ufw's iptables FORWARD accepts it. */
 #define NFTB_MARK 0x00100000u
