@@ -61,7 +61,7 @@ static const struct {
     [UFW_LOGLEVEL_FULL] = {true, true, false},
 };
 
-/* What consecutive elements must share to sit in one set. */
+/* What the elements of one set share: the rules made from it. */
 struct shape {
 	enum nftb_chain chain;
 	enum ufw_action action;
@@ -70,15 +70,69 @@ struct shape {
 	bool reset; /* reject with an explicit protocol: tcp gets a reset */
 };
 
+/*
+ * Grouping of one chain's elements (each a box of one ufw rule, in ufw's
+ * order) into groups, each one set looked up by one run of rules, the groups
+ * in the order they were opened. An element joins the earliest group of its
+ * shape that (1) comes after every group holding an element that conflicts
+ * with it: one a packet can match together with it (interfaces and boxes
+ * meeting) that does something else with the packet (verdict, log, reset),
+ * and (2) holds no element meeting it (the kernel refuses overlapping
+ * elements in one set). Otherwise it opens a new group, last. An element
+ * that an earlier one covers (box and interfaces) is never the first match
+ * and is left out.
+ *
+ * Why first match is kept: take elements x before y in ufw's order that
+ * conflict. When y is placed, x is already in a group; (1) puts y's group
+ * after x's (a group opened for y is last). Groups never move. So for every
+ * packet, the first group that matches holds either an element of the first
+ * ufw rule that matches or one that does the same with the packet.
+ *
+ * The candidates for "meets" come from an index on the port field: elements
+ * of narrow port ranges in buckets of PORT_BUCKET ports, the others (wide)
+ * in a list every query reads.
+ */
+#define PORT_BUCKET_BITS 6
+#define PORT_BUCKETS	 (65536 >> PORT_BUCKET_BITS)
+#define WIDE_BUCKETS	 16 /* a range over more buckets is wide */
+
+struct ref {
+	uint32_t group, elem;
+};
+
+struct refs {
+	struct ref *v;
+	size_t n, cap;
+};
+
+struct shape_groups {
+	struct shape sh;
+	size_t *g; /* its groups, ascending */
+	size_t n, cap;
+};
+
+struct group {
+	size_t shape;	/* in shapes */
+	size_t set;	/* in t->sets */
+	uint32_t stamp; /* query that found it holding a meeting element */
+};
+
+struct grouping {
+	struct shape_groups *shapes;
+	size_t n_shapes;
+	struct group *groups;
+	size_t n_groups, cap_groups;
+	struct refs bucket[PORT_BUCKETS], wide;
+	uint32_t query;
+};
+
 struct builder {
 	struct nftb_table *t;
 	const struct ufw_state *st;
 	const struct ufwd_config *cfg;
 	const char *prefix;
 	struct diag *d;
-	bool open; /* a group is being filled: cur, set */
-	struct shape cur;
-	size_t set;
+	struct grouping gr; /* of the chain being built */
 	unsigned n_named[NFTB_C_COUNT];
 };
 
@@ -236,10 +290,18 @@ static void set_port(struct nftb_elem *e, enum nftb_field f, const struct port_i
 	e->f[f].hi[1] = (uint8_t)it->hi;
 }
 
+/* Whether a packet can match both boxes: the port fields first, they part
+ * most boxes. */
 static bool boxes_meet(const struct nftb_elem *a, const struct nftb_elem *c,
 		       enum ufw_family fam)
 {
-	for (unsigned f = 0; f < NFTB_F_COUNT; f++) {
+	static const enum nftb_field order[] = {
+	    NFTB_F_ODPORT, NFTB_F_DPORT,  NFTB_F_L4PROTO, NFTB_F_SADDR,
+	    NFTB_F_SPORT,  NFTB_F_ODADDR, NFTB_F_DADDR,
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(order); i++) {
+		enum nftb_field f = order[i];
 		unsigned len = nftb_field_len(f, fam);
 
 		if (memcmp(a->f[f].lo, c->f[f].hi, len) > 0 ||
@@ -247,15 +309,6 @@ static bool boxes_meet(const struct nftb_elem *a, const struct nftb_elem *c,
 			return false;
 	}
 	return true;
-}
-
-static bool set_meets(const struct nftb_set *s, const struct nftb_elem *e,
-		      enum ufw_family fam)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (boxes_meet(&s->v[i], e, fam))
-			return true;
-	return false;
 }
 
 static void set_push(struct nftb_set *s, const struct nftb_elem *e)
@@ -296,67 +349,244 @@ static void log_words(struct builder *b, struct nftb_rule *r, const char *word)
 	snprintf(r->log, sizeof(r->log), "[%s %s] ", b->prefix, word);
 }
 
-static struct nftb_rule *group_rule(struct builder *b, const struct shape *sh)
+static struct nftb_rule *group_rule(struct builder *b, const struct shape *sh, size_t set)
 {
 	struct nftb_rule *r = rule_add(b->t, sh->chain);
 
 	memcpy(r->iif, sh->iif, sizeof(r->iif));
 	memcpy(r->oif, sh->oif, sizeof(r->oif));
-	r->set = (int)b->set;
+	r->set = (int)set;
 	return r;
 }
 
-static void group_verdict(struct builder *b, const struct shape *sh)
+static void group_verdict(struct builder *b, const struct shape *sh, size_t set)
 {
 	struct nftb_rule *r;
 
 	if (sh->action == UFW_LIMIT) {
-		r = group_rule(b, sh);
+		r = group_rule(b, sh, set);
 		r->ct_state = NF_CT_STATE_BIT(IP_CT_NEW);
 		r->limit_over = true;
 		r->verdict = NFTB_V_JUMP;
 		r->target = NFTB_C_LIMIT;
 	}
 	if (sh->action == UFW_REJECT && sh->reset) {
-		r = group_rule(b, sh);
+		r = group_rule(b, sh, set);
 		r->verdict = NFTB_V_REJECT_TCP;
 	}
-	r = group_rule(b, sh);
+	r = group_rule(b, sh, set);
 	r->verdict = actions[sh->action].verdict;
 	r->target = NFTB_C_ALLOW;
 	if (r->verdict == NFTB_V_JUMP && sh->chain == NFTB_C_FORWARD)
 		r->verdict = NFTB_V_ACCEPT; /* route allow: as the iptables RETURN */
 }
 
-static void group_close(struct builder *b)
+/* The rules of one group: its key fields, then log and verdict. */
+static void group_emit(struct builder *b, const struct shape *sh, size_t set)
 {
-	const struct shape *sh = &b->cur;
-	struct nftb_set *s;
+	struct nftb_set *s = &b->t->sets[set];
 	struct nftb_rule *r;
 
-	if (!b->open)
-		return;
-	b->open = false;
-	s = &b->t->sets[b->set];
 	s->fields = mandatory_fields(sh->chain);
 	for (size_t i = 0; i < s->n; i++)
 		for (unsigned f = 0; f < NFTB_F_COUNT; f++)
 			if (!field_wild(&s->v[i], f, nftb_field_len(f, b->t->fam)))
 				s->fields |= 1u << f;
 	if (sh->log != UFW_LOG_NONE && b->st->loglevel != UFW_LOGLEVEL_OFF) {
-		r = group_rule(b, sh);
+		r = group_rule(b, sh, set);
 		if (sh->log == UFW_LOG_NEW)
 			r->ct_state = NF_CT_STATE_BIT(IP_CT_NEW);
 		r->log_rate = 3;
 		r->log_burst = 10;
 		log_words(b, r, actions[sh->action].word);
 	}
-	group_verdict(b, sh);
+	group_verdict(b, sh, set);
 }
 
-static void group_open(struct builder *b, const struct shape *sh)
+static void refs_push(struct refs *l, struct ref r)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = r;
+}
+
+/* Emits the chain's groups in order and frees the grouping. */
+static void groups_finish(struct builder *b)
+{
+	struct grouping *g = &b->gr;
+
+	for (size_t i = 0; i < g->n_groups; i++)
+		group_emit(b, &g->shapes[g->groups[i].shape].sh, g->groups[i].set);
+	for (size_t i = 0; i < g->n_shapes; i++)
+		free(g->shapes[i].g);
+	for (size_t i = 0; i < PORT_BUCKETS; i++)
+		free(g->bucket[i].v);
+	free(g->wide.v);
+	free(g->shapes);
+	free(g->groups);
+	memset(g, 0, sizeof(*g));
+}
+
+static bool shape_eq(const struct shape *a, const struct shape *c)
+{
+	return a->chain == c->chain && a->action == c->action && a->log == c->log &&
+	       streq(a->iif, c->iif) && streq(a->oif, c->oif) && a->reset == c->reset;
+}
+
+static size_t shape_intern(struct grouping *g, const struct shape *sh)
+{
+	for (size_t i = 0; i < g->n_shapes; i++)
+		if (shape_eq(&g->shapes[i].sh, sh))
+			return i;
+	g->shapes = xrealloc(g->shapes, (g->n_shapes + 1) * sizeof(*g->shapes));
+	memset(&g->shapes[g->n_shapes], 0, sizeof(*g->shapes));
+	g->shapes[g->n_shapes].sh = *sh;
+	return g->n_shapes++;
+}
+
+/* Whether one interface name can match both patterns ("" any, "x+" prefix). */
+static bool iface_meets(const char *x, const char *y)
+{
+	size_t nx = strlen(x), ny = strlen(y);
+	bool wx = nx && x[nx - 1] == '+', wy = ny && y[ny - 1] == '+';
+
+	if (!nx || !ny)
+		return true;
+	nx -= wx;
+	ny -= wy;
+	if (wx && wy)
+		return memcmp(x, y, nx < ny ? nx : ny) == 0;
+	if (wx)
+		return ny >= nx && memcmp(x, y, nx) == 0;
+	if (wy)
+		return nx >= ny && memcmp(x, y, ny) == 0;
+	return nx == ny && memcmp(x, y, nx) == 0;
+}
+
+/* Whether the order of two meeting elements of shapes a and c matters: a
+ * packet can come through interfaces both accept and they do different
+ * things with it (verdict, log, reset). Only the interfaces differing, either
+ * order gives the packet the same. */
+static bool shapes_conflict(const struct shape *a, const struct shape *c)
+{
+	if (a->action == c->action && a->log == c->log && a->reset == c->reset)
+		return false;
+	return iface_meets(a->iif, c->iif) && iface_meets(a->oif, c->oif);
+}
+
+static enum nftb_field port_field(enum nftb_chain c)
+{
+	return c == NFTB_C_FORWARD ? NFTB_F_DPORT : NFTB_F_ODPORT;
+}
+
+/* The buckets of e's port range, or false when it is wide. */
+static bool port_buckets(const struct nftb_elem *e, enum nftb_field f, unsigned *lo,
+			 unsigned *hi)
+{
+	unsigned a = (unsigned)e->f[f].lo[0] << 8 | e->f[f].lo[1];
+	unsigned z = (unsigned)e->f[f].hi[0] << 8 | e->f[f].hi[1];
+
+	*lo = a >> PORT_BUCKET_BITS;
+	*hi = z >> PORT_BUCKET_BITS;
+	return *hi - *lo < WIDE_BUCKETS;
+}
+
+/* Whether every packet in box c is in box a. */
+static bool box_covers(const struct nftb_elem *a, const struct nftb_elem *c,
+		       enum ufw_family fam)
+{
+	for (unsigned f = 0; f < NFTB_F_COUNT; f++) {
+		unsigned len = nftb_field_len(f, fam);
+
+		if (memcmp(a->f[f].lo, c->f[f].lo, len) > 0 ||
+		    memcmp(a->f[f].hi, c->f[f].hi, len) < 0)
+			return false;
+	}
+	return true;
+}
+
+/* Whether every name pattern y matches, pattern x matches too. */
+static bool iface_covers(const char *x, const char *y)
+{
+	size_t nx = strlen(x), ny = strlen(y);
+
+	if (!nx)
+		return true;
+	if (!ny)
+		return false;
+	if (x[nx - 1] != '+')
+		return streq(x, y);
+	ny -= y[ny - 1] == '+';
+	return ny >= nx - 1 && memcmp(x, y, nx - 1) == 0;
+}
+
+/* An earlier element of shape a covering box e of shape c decides every
+ * packet e could: e can never be the first match. */
+static bool shadows(const struct shape *a, const struct shape *c)
+{
+	return iface_covers(a->iif, c->iif) && iface_covers(a->oif, c->oif);
+}
+
+/* What placing e of shape sid meets in the element at r: raises *first (the
+ * first group e may join), stamps a group of e's shape it cannot join, or
+ * sets *dead when the element covers e. */
+static void meet_one(struct builder *b, const struct nftb_elem *e, size_t sid,
+		     struct ref r, size_t *first, bool *dead)
+{
+	struct grouping *g = &b->gr;
+	struct group *gp = &g->groups[r.group];
+	const struct nftb_elem *o = &b->t->sets[gp->set].v[r.elem];
+
+	if (*dead || r.group < *first || (gp->stamp == g->query && gp->shape == sid))
+		return; /* dead, behind the barrier, or already stamped */
+	if (!boxes_meet(o, e, b->t->fam))
+		return;
+	if (box_covers(o, e, b->t->fam) &&
+	    shadows(&g->shapes[gp->shape].sh, &g->shapes[sid].sh))
+		*dead = true;
+	if (gp->shape == sid)
+		gp->stamp = g->query;
+	else if (shapes_conflict(&g->shapes[gp->shape].sh, &g->shapes[sid].sh))
+		*first = r.group + 1;
+}
+
+static void meet_list(struct builder *b, const struct nftb_elem *e, size_t sid,
+		      const struct refs *l, size_t *first, bool *dead)
+{
+	for (size_t i = 0; i < l->n && !*dead; i++)
+		meet_one(b, e, sid, l->v[i], first, dead);
+}
+
+/* The first group e may join (n_groups: none), stamping those it meets;
+ * *dead when an earlier element covers it. */
+static size_t elem_barrier(struct builder *b, const struct nftb_elem *e, size_t sid,
+			   enum nftb_field pf, bool *dead)
+{
+	struct grouping *g = &b->gr;
+	size_t first = 0;
+	unsigned lo, hi;
+
+	if (!port_buckets(e, pf, &lo, &hi)) {
+		for (size_t i = 0; i < g->n_groups && !*dead; i++)
+			for (size_t k = 0; k < b->t->sets[g->groups[i].set].n; k++)
+				meet_one(b, e, sid,
+					 (struct ref){(uint32_t)i, (uint32_t)k}, &first,
+					 dead);
+		return first;
+	}
+	for (unsigned k = lo; k <= hi; k++)
+		meet_list(b, e, sid, &g->bucket[k], &first, dead);
+	meet_list(b, e, sid, &g->wide, &first, dead);
+	return first;
+}
+
+static size_t group_open(struct builder *b, const struct shape *sh, size_t sid)
 {
 	struct nftb_table *t = b->t;
+	struct grouping *g = &b->gr;
+	struct shape_groups *sg = &g->shapes[sid];
 	struct nftb_set *s;
 
 	if (t->n_sets == t->cap_sets) {
@@ -368,25 +598,64 @@ static void group_open(struct builder *b, const struct shape *sh)
 	snprintf(s->name, sizeof(s->name), "%s_%u",
 		 sh->chain == NFTB_C_FORWARD ? "route" : "input",
 		 ++b->n_named[sh->chain]);
-	b->set = t->n_sets++;
-	b->cur = *sh;
-	b->open = true;
+	if (g->n_groups == g->cap_groups) {
+		g->cap_groups = g->cap_groups ? 2 * g->cap_groups : 8;
+		g->groups = xrealloc(g->groups, g->cap_groups * sizeof(*g->groups));
+	}
+	g->groups[g->n_groups] = (struct group){sid, t->n_sets++, 0};
+	if (sg->n == sg->cap) {
+		sg->cap = sg->cap ? 2 * sg->cap : 8;
+		sg->g = xrealloc(sg->g, sg->cap * sizeof(*sg->g));
+	}
+	sg->g[sg->n++] = g->n_groups;
+	return g->n_groups++;
 }
 
-static bool shape_eq(const struct shape *a, const struct shape *c)
+/* The earliest group of shape sid from first on that e meets nowhere. */
+static size_t group_pick(const struct grouping *g, size_t sid, size_t first)
 {
-	return a->chain == c->chain && a->action == c->action && a->log == c->log &&
-	       streq(a->iif, c->iif) && streq(a->oif, c->oif) && a->reset == c->reset;
+	const struct shape_groups *sg = &g->shapes[sid];
+	size_t lo = 0, hi = sg->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sg->g[mid] < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < sg->n; lo++)
+		if (g->groups[sg->g[lo]].stamp != g->query)
+			return sg->g[lo];
+	return g->n_groups;
 }
 
 static void add_elem(struct builder *b, const struct shape *sh, const struct nftb_elem *e)
 {
-	if (!b->open || !shape_eq(&b->cur, sh) ||
-	    set_meets(&b->t->sets[b->set], e, b->t->fam)) {
-		group_close(b);
-		group_open(b, sh);
+	struct grouping *g = &b->gr;
+	enum nftb_field pf = port_field(sh->chain);
+	size_t sid = shape_intern(g, sh), gi;
+	struct nftb_set *s;
+	struct ref r;
+	unsigned lo, hi;
+	bool dead = false;
+
+	g->query++;
+	gi = group_pick(g, sid, elem_barrier(b, e, sid, pf, &dead));
+	if (dead)
+		return; /* never the first match: left out */
+	if (gi == g->n_groups)
+		gi = group_open(b, sh, sid);
+	s = &b->t->sets[g->groups[gi].set];
+	r = (struct ref){(uint32_t)gi, (uint32_t)s->n};
+	set_push(s, e);
+	if (!port_buckets(e, pf, &lo, &hi)) {
+		refs_push(&g->wide, r);
+		return;
 	}
-	set_push(&b->t->sets[b->set], e);
+	for (unsigned k = lo; k <= hi; k++)
+		refs_push(&g->bucket[k], r);
 }
 
 /* --- one ufw rule --- */
@@ -581,13 +850,13 @@ int nftb_build(const struct ufw_ruleset *rs, enum ufw_family fam,
 	for (size_t i = 0; i < rs->n; i++)
 		if (rs->v[i].family == fam && rs->v[i].forward)
 			add_rule(&b, &rs->v[i], NFTB_C_FORWARD);
-	group_close(&b);
+	groups_finish(&b);
 	emit_forward_tail(&b);
 	for (size_t i = 0; i < rs->n; i++)
 		if (rs->v[i].family == fam && !rs->v[i].forward &&
 		    rs->v[i].direction == UFW_DIR_IN)
 			add_rule(&b, &rs->v[i], NFTB_C_INPUT);
-	group_close(&b);
+	groups_finish(&b);
 	emit_policy(&b);
 	emit_limit_allow(&b);
 	return 0;

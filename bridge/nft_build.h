@@ -27,8 +27,11 @@
  *   chain limit    ufw's limit block: log, reject
  *   chain allow    sets NFTB_MARK on the packet, accept
  *   set limit      dynamic, per source address, for ufw's limit
- *   sets input_N / route_N  one per run of consecutive rules of the same
- *                  verdict, log and interface shape (interval, concatenated)
+ *   sets input_N / route_N  one per group of rules of the same verdict, log
+ *                  and interfaces (interval, concatenated), each lookup in
+ *                  ufw's first-match order: a rule joins an earlier group
+ *                  when no rule it passes can do otherwise with a packet it
+ *                  matches (see nft_build.c)
  */
 #define NFTB_TABLE     "ufw-docker"
 #define NFTB_LIMIT_SET "limit_src" /* the dynamic set of ufw's limit */
