@@ -71,7 +71,8 @@ int cmd_check(int argc, char **argv, const struct cli_opts *o)
 	diag_init(&d, stderr);
 	ret = live_survey(&s, o->root, o->config_path, &d);
 	if (ret == 0 && json) {
-		sb_addf(&out, "{\"ufw_active\":%s,", s.st.enabled ? "true" : "false");
+		sb_addf(&out, "{\"ufw_active\":%s,\"backend\":\"%s\",",
+			s.st.enabled ? "true" : "false", ufwd_backend_name(s.backend));
 		live_ports_json(&s, &out);
 		sb_addc(&out, ',');
 		live_problems_json(&s, &out);

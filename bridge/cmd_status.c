@@ -7,6 +7,7 @@
 #include "cmds.h"
 #include "json.h"
 #include "live.h"
+#include "nft_build.h"
 #include "show_added.h"
 #include "util.h"
 
@@ -25,12 +26,48 @@ static const char *sync_word(const struct live_survey *s, size_t k)
 			     : "DRIFTED (run: ufw-docker sync)";
 }
 
+static bool nft_backend(const struct live_survey *s)
+{
+	return s->backend == UFWD_BACKEND_NFTABLES;
+}
+
+/* Our nftables tables in words, with the fix when they are not right. */
+static const char *nft_word(const struct live_survey *s)
+{
+	const char *t = s->nft_tables ? s->nft_tables : "";
+
+	if (streq(t, "in sync"))
+		return "present, in sync with ufw's rules";
+	if (streq(t, "missing"))
+		return "MISSING (run: ufw-docker sync)";
+	if (streq(t, "different"))
+		return "DIFFERENT from what sync would install (run: ufw-docker sync)";
+	if (streq(t, "left over"))
+		return "LOADED but not wanted (run: ufw-docker sync)";
+	if (streq(t, "none"))
+		return s->st.enabled ? "none" : "none (ufw inactive)";
+	return "not checked";
+}
+
+/* Which backend is in force and, for nftables, our tables' state. */
+static void backend_text(const struct live_survey *s, struct strbuf *out)
+{
+	sb_addf(out, "Backend: %s (configured: backend = %s)\n",
+		ufwd_backend_name(s->backend), ufwd_backend_name(s->cfg.backend));
+	if (nft_backend(s) || (s->nft_tables && streq(s->nft_tables, "left over")))
+		sb_addf(out, "  Tables ip/ip6 %s: %s\n", NFTB_TABLE, nft_word(s));
+}
+
 static void family_text(const struct live_survey *s, size_t k, struct strbuf *out)
 {
 	const struct live_family *lf = &s->fam[k];
 
 	sb_addf(out, "IPv%d: ufw uses %s, Docker's rules are in %s\n", lf->family,
 		live_variant_name(lf->ufw_variant), live_docker_backend(lf));
+	if (nft_backend(s)) {
+		sb_addf(out, "  Live rules: %s\n", sync_word(s, k));
+		return;
+	}
 	sb_addf(out,
 		"  DOCKER-USER exists: %s; FORWARD jumps to it first: %s; "
 		"it jumps first to ufw-docker-forward: %s\n",
@@ -79,6 +116,7 @@ static void status_text(const struct live_survey *s, bool verbose, struct strbuf
 	sb_addf(out, "Status: %s\n",
 		s->st.enabled ? "active"
 			      : "inactive (published ports are not filtered by ufw)");
+	backend_text(s, out);
 	if (verbose)
 		verbose_text(s, out);
 	for (size_t k = 0; k < s->n_fam; k++)
@@ -113,8 +151,16 @@ static void status_json(const struct live_survey *s, struct strbuf *out, struct 
 {
 	struct strbuf cmd = {0};
 
-	sb_addf(out, "{\"ufw_active\":%s,\"families\":[",
-		s->st.enabled ? "true" : "false");
+	sb_addf(out, "{\"ufw_active\":%s,", s->st.enabled ? "true" : "false");
+	json_key(out, "backend");
+	json_str(out, ufwd_backend_name(s->backend));
+	sb_addc(out, ',');
+	json_key(out, "backend_config");
+	json_str(out, ufwd_backend_name(s->cfg.backend));
+	sb_addc(out, ',');
+	json_key(out, "nft_tables");
+	json_str(out, s->nft_tables);
+	sb_adds(out, ",\"families\":[");
 	for (size_t k = 0; k < s->n_fam; k++) {
 		if (k)
 			sb_addc(out, ',');

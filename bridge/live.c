@@ -19,7 +19,13 @@
 
 #include <linux/netfilter.h>
 
+#include "backend.h"
+#include "block.h"
+#include "docker_api.h"
+#include "fileio.h"
 #include "json.h"
+#include "nft_backend.h"
+#include "nft_build.h"
 #include "nft_view.h"
 #include "ufw_rules.h"
 #include "xlate.h"
@@ -687,7 +693,163 @@ static void add_ports(struct live_survey *s, const struct live_family *lf,
 	}
 }
 
-/* One family: structure, drift, then every published port. */
+/* ---- the nftables backend ---- */
+
+static bool nft_backend(const struct live_survey *s)
+{
+	return s->backend == UFWD_BACKEND_NFTABLES;
+}
+
+/* Whether our live table of family decides (in sync, or differing: then
+ * the rules sync would install are evaluated, and a drift problem says so);
+ * else Docker's rules alone do. */
+static bool nft_tables_live(const struct live_survey *s, int family)
+{
+	return s->st.enabled && s->nft_tables &&
+	       !(streq(s->nft_tables, "missing") && s->nft_missing == family) &&
+	       (streq(s->nft_tables, "in sync") || streq(s->nft_tables, "different") ||
+		streq(s->nft_tables, "missing"));
+}
+
+/* The backend our after.rules block was written for (as sync reads it). */
+static enum ufwd_backend recorded_backend(const char *root, struct diag *d)
+{
+	char *path = path_under_root(root, "/etc/ufw/after.rules");
+	struct strbuf text = {0}, body = {0};
+	enum ufwd_backend rec = UFWD_BACKEND_IPTABLES;
+
+	if (file_read(path, &text, true, d) == 0 && text.len &&
+	    block_body(text.buf, text.len, &block_kind_rules, path, &body, d) > 0)
+		rec = backend_of_block(body.buf);
+	sb_free(&text);
+	sb_free(&body);
+	free(path);
+	return rec;
+}
+
+/* The first message q kept, without "ufw-docker: warning: " and newline. */
+static char *kept_message(const struct diag *q)
+{
+	const char *m = sb_str(&q->kept), *colon = strstr(m, ": warning: ");
+
+	if (!colon)
+		colon = strstr(m, ": error: ");
+	m = colon ? strchr(colon + 2, ':') + 2 : m;
+	return xstrndup(m, strcspn(m, "\n"));
+}
+
+/* nftb_status's first difference, msg "table ip6 ufw-docker is missing". */
+static void nft_drift(struct live_survey *s, const char *msg)
+{
+	bool missing = strstr(msg, " is missing") != NULL;
+
+	s->nft_tables = missing ? "missing" : "different";
+	s->nft_missing = !missing ? 0 : str_startswith(msg, "table ip6 ") ? 6 : 4;
+	add_problem(s, "drift", s->nft_missing, "ufw-docker sync", "nftables: %s: %s",
+		    msg,
+		    missing ? "Docker's rules alone decide for that family "
+			      "(published ports open)"
+			    : "verdicts are those of the rules sync would install, "
+			      "not of the live table");
+}
+
+/* Our tables against what sync would install now (sets s->nft_tables). */
+static int check_nft_tables(struct live_survey *s, struct diag *d)
+{
+	bool v6 = s->st.ipv6 && ufw_kernel_has_ipv6() && s->cfg.ipv6 != UFWD_NO;
+	struct nftb_input in = {&s->rs, &s->st, &s->cfg, v6};
+	bool present = false;
+	struct diag q;
+	char *msg;
+	int ret = nftb_present(&present, d);
+
+	s->nft_missing = 0;
+
+	if (ret == 0 && (!nft_backend(s) || !s->st.enabled)) {
+		s->nft_tables = present ? "left over" : "none";
+		if (present)
+			add_problem(s, "drift", 0, "ufw-docker sync",
+				    "nftables: table " NFTB_TABLE " is loaded while %s",
+				    s->st.enabled ? "the iptables backend is in force"
+						  : "ufw is inactive");
+		return 0;
+	}
+	if (ret)
+		return ret;
+	diag_init(&q, NULL);
+	q.keep = 1;
+	ret = nftb_status(&in, &q);
+	msg = kept_message(&q);
+	if (ret == 0)
+		s->nft_tables = "in sync";
+	else if (ret == 1)
+		nft_drift(s, msg);
+	else
+		diag_err(d, NULL, 0, "%s", msg);
+	free(msg);
+	diag_free(&q);
+	return ret < 0 ? ret : 0;
+}
+
+/* ufw's FORWARD must let through what our table marked: the companion. */
+static void check_companion(struct live_survey *s, const struct live_family *lf,
+			    struct diag *d)
+{
+	enum ufw_family fam = lf->family == 6 ? UFW_V6 : UFW_V4;
+	struct strbuf tx = {0};
+
+	if (lf->ufw_variant != LIVE_NONE &&
+	    backend_companion_tx(fam, true, &tx, d) == 0 && tx.len)
+		add_problem(s, "companion", lf->family, "ufw-docker sync",
+			    "IPv%d: ufw's %s does not jump exactly once to %s, or "
+			    "chains of the iptables backend are loaded: what our "
+			    "table allows may be dropped by ufw's FORWARD policy",
+			    lf->family,
+			    fam == UFW_V6 ? "ufw6-after-forward" : "ufw-after-forward",
+			    NFTB_COMPANION_CHAIN);
+	sb_free(&tx);
+}
+
+/* One family's checks while ufw is active, per backend. */
+static void check_family(struct live_survey *s, size_t k, const char *expected,
+			 struct diag *d)
+{
+	struct live_family *lf = &s->fam[k];
+
+	if (nft_backend(s)) {
+		check_companion(s, lf, d);
+		s->sync_known[k] = s->nft_tables != NULL;
+		s->in_sync[k] = s->nft_tables && streq(s->nft_tables, "in sync");
+		return;
+	}
+	check_structure(s, lf);
+	if (lf->ufw_variant != LIVE_NONE && !docker_elsewhere(lf))
+		check_drift(s, k, expected, d);
+}
+
+/* Container names from Docker's API, when it answers (else names stay NULL). */
+static void name_ports(struct live_survey *s)
+{
+	struct docker_names n = {0};
+
+	if (!s->n_ports ||
+	    docker_api_query(docker_api_socket(), DOCKER_API_TIMEOUT_MS, &n) != 0)
+		return;
+	s->docker_names = true;
+	for (size_t i = 0; i < s->n_ports; i++) {
+		struct live_port *lp = &s->ports[i];
+		const char *name = docker_names_find(&n, lp->family, &lp->port.container);
+
+		if (name)
+			lp->container = xstrdup(name);
+	}
+	docker_names_free(&n);
+}
+
+/* One family: structure, drift, then every published port. Under the
+ * nftables backend our table decides when loaded: the rules sync would
+ * install are evaluated (the same rules as the iptables text; nftb_status
+ * told whether the live table equals them). */
 static int survey_family(struct live_survey *s, size_t k, struct diag *d)
 {
 	struct live_family *lf = &s->fam[k];
@@ -700,11 +862,12 @@ static int survey_family(struct live_survey *s, size_t k, struct diag *d)
 	int ret = xlate_block(&s->rs, fam, &s->st, &s->cfg, &expected, d);
 
 	if (ret == 0 && s->st.enabled) {
-		check_structure(s, lf);
-		if (lf->ufw_variant != LIVE_NONE && !docker_elsewhere(lf))
-			check_drift(s, k, sb_str(&expected), d);
+		check_family(s, k, sb_str(&expected), d);
 		ufw.rs = &urs;
 	}
+	if (nft_backend(s))
+		live = (struct reach_start){nft_tables_live(s, lf->family) ? &urs : NULL,
+					    UFWD_CHAIN_ENTRY};
 	if (ret == 0)
 		ret = reach_parse(&lrs, lf->family, dtext);
 	if (ret == 0)
@@ -742,6 +905,11 @@ int live_survey(struct live_survey *s, const char *root, const char *config_path
 		ret = ufw_state_load(&s->st, root, d);
 	if (ret == 0)
 		ret = ufw_rules_load(root, want_v6(s), &s->rs, d);
+	if (ret == 0)
+		ret = backend_pick(s->cfg.backend, recorded_backend(root, d), &s->backend,
+				   d);
+	if (ret == 0)
+		ret = check_nft_tables(s, d);
 	for (int f = 4; ret == 0 && f <= 6; f += 2) {
 		if (f == 6 && !want_v6(s))
 			break;
@@ -749,6 +917,8 @@ int live_survey(struct live_survey *s, const char *root, const char *config_path
 		if (ret == 0)
 			ret = survey_family(s, s->n_fam++, d);
 	}
+	if (ret == 0)
+		name_ports(s);
 	return ret;
 }
 

@@ -82,6 +82,13 @@ struct live_survey {
 	size_t n_problems;
 	struct live_port *ports;
 	size_t n_ports;
+	enum ufwd_backend backend; /* in force: iptables or nftables */
+	/* Our nf_tables tables (ip/ip6 ufw-docker) against what sync would
+	 * install: "in sync", "missing", "different", "none" (none wanted,
+	 * none there), "left over" (there, none wanted); NULL: not checked. */
+	const char *nft_tables;
+	int nft_missing;   /* "missing": the family whose table is (4 or 6) */
+	bool docker_names; /* Docker's API answered (names looked up) */
 };
 
 /* Reads ufw's files (under root), our config, the live state of both

@@ -4,9 +4,14 @@
 # loaded with iptables-restore and real ufw + `ufw-docker sync`, under
 # iptables-nft and iptables-legacy, in a private netns: seed (filtered),
 # allow (open), allow from (restricted, sources), flushed chain and missing
-# jump (problem, exit 3), ufw disabled (open, no problem).
+# jump (problem, exit 3), ufw disabled (open, no problem). Then Docker 29's
+# nftables layout (the bed's printers, tests/lib/bed.sh) with the nftables
+# backend: backend reported, the same verdicts from our nft tables, our table
+# deleted or flushed by hand (drift, exit 3), the companion jump removed.
 . "$(dirname "$0")/../lib/sandbox.sh"
 sandbox_enter "$@"
+# Only the printers of Docker 29's nftables layout (nothing is started).
+. "$TOP/tests/lib/bed.sh"
 
 LAYOUT=${LAYOUT:-$TOP/tests/data/nft/docker20.10-no-ufw.iptables-save.txt}
 
@@ -105,6 +110,92 @@ for variant in nft legacy; do
 	step=disabled
 	ufw disable >/dev/null
 	expect_check open 0
+	ufw --force enable >/dev/null
+	expect_check restricted 0 198.51.100.3
+done
+
+# status_has REGEX: `status` prints a line matching REGEX.
+status_has() {
+	checks=$((checks + 1))
+	"$UFWD" --config "$CONF" status 2>&1 | grep -qE "$1" || fail "status lacks /$1/"
+}
+
+# Docker 29 with its nftables firewall backend: one container, 203.0.113.2,
+# publishing 5432/tcp (no DOCKER-USER, no iptables rules of Docker's).
+docker29_layout() {
+	{
+		bed_docker29_table ip 203.0.113.0/25
+		bed_docker29_in_chain ip "ip daddr 203.0.113.2 tcp dport 5432"
+		bed_docker29_dnat ip tcp 5432 203.0.113.2 5432
+		bed_docker29_ctdrop ip 203.0.113.2
+	} | nft -f -
+}
+
+for variant in nft legacy; do
+	variant=docker29-$variant
+	sandbox_reset_ufw
+	sandbox_use_iptables "${variant#docker29-}"
+	nft flush ruleset
+	for t in filter nat; do
+		iptables-legacy -t $t -F 2>/dev/null
+		iptables-legacy -t $t -X 2>/dev/null
+	done
+	docker29_layout || sandbox_die "cannot lay out Docker 29's tables"
+
+	step=seed
+	ufw --force enable >/dev/null
+	sync_now
+	expect_check filtered 0
+	status_has '^Backend: nftables \(configured: backend = auto\)'
+	status_has 'Tables ip/ip6 ufw-docker: present, in sync'
+	checks=$((checks + 1))
+	"$UFWD" --config "$CONF" status --json |
+		field 'j["backend"]+"/"+j["nft_tables"]' | grep -qx 'nftables/in sync' ||
+		fail "status --json: backend/nft_tables"
+
+	step=allow
+	ufw allow 5432/tcp >/dev/null
+	expect_problem drift # ufw's rules changed since the last sync
+	sync_now
+	expect_check open 0
+
+	step=allow-from
+	ufw delete allow 5432/tcp >/dev/null
+	ufw allow from 198.51.100.3 to any port 5432 >/dev/null
+	sync_now
+	expect_check restricted 0 198.51.100.3
+
+	step=deleted
+	nft delete table ip ufw-docker
+	expect_check open 3
+	expect_problem drift
+	expect_problem leak
+	status_has 'Tables ip/ip6 ufw-docker: MISSING \(run: ufw-docker sync\)'
+	checks=$((checks + 1))
+	"$UFWD" --config "$CONF" status >/dev/null 2>&1
+	[ $? = 3 ] || fail "status does not exit 3 on a deleted table"
+	sync_now
+	expect_check restricted 0 198.51.100.3
+
+	step=flushed
+	nft flush chain ip ufw-docker input
+	expect_check restricted 3 198.51.100.3 # what sync would install, and a drift
+	expect_problem drift
+	status_has 'DIFFERENT'
+	sync_now
+	expect_check restricted 0 198.51.100.3
+
+	step=companion
+	iptables -D ufw-after-forward -j ufw-docker-nftmark
+	expect_check restricted 3 198.51.100.3
+	expect_problem companion
+	sync_now
+	expect_check restricted 0 198.51.100.3
+
+	step=disabled
+	ufw disable >/dev/null
+	expect_check open 0
+	status_has 'Tables ip/ip6 ufw-docker: none \(ufw inactive\)'
 	ufw --force enable >/dev/null
 	expect_check restricted 0 198.51.100.3
 done
