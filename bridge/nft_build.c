@@ -552,11 +552,12 @@ static void meet_one(struct builder *b, const struct nftb_elem *e, size_t sid,
 		*first = r.group + 1;
 }
 
+/* Latest first: the barrier rises early and the rest is skipped cheaply. */
 static void meet_list(struct builder *b, const struct nftb_elem *e, size_t sid,
 		      const struct refs *l, size_t *first, bool *dead)
 {
-	for (size_t i = 0; i < l->n && !*dead; i++)
-		meet_one(b, e, sid, l->v[i], first, dead);
+	for (size_t i = l->n; i > 0 && !*dead; i--)
+		meet_one(b, e, sid, l->v[i - 1], first, dead);
 }
 
 /* The first group e may join (n_groups: none), stamping those it meets;
@@ -569,11 +570,12 @@ static size_t elem_barrier(struct builder *b, const struct nftb_elem *e, size_t 
 	unsigned lo, hi;
 
 	if (!port_buckets(e, pf, &lo, &hi)) {
-		for (size_t i = 0; i < g->n_groups && !*dead; i++)
-			for (size_t k = 0; k < b->t->sets[g->groups[i].set].n; k++)
+		/* Every group, latest first, down to the barrier. */
+		for (size_t i = g->n_groups; i > first && !*dead; i--)
+			for (size_t k = 0; k < b->t->sets[g->groups[i - 1].set].n; k++)
 				meet_one(b, e, sid,
-					 (struct ref){(uint32_t)i, (uint32_t)k}, &first,
-					 dead);
+					 (struct ref){(uint32_t)(i - 1), (uint32_t)k},
+					 &first, dead);
 		return first;
 	}
 	for (unsigned k = lo; k <= hi; k++)
