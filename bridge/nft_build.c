@@ -290,6 +290,15 @@ static void set_port(struct nftb_elem *e, enum nftb_field f, const struct port_i
 	e->f[f].hi[1] = (uint8_t)it->hi;
 }
 
+/* memcmp's sign for big-endian fields of a few bytes, without a call. */
+static int be_cmp(const uint8_t *a, const uint8_t *c, unsigned len)
+{
+	for (unsigned i = 0; i < len; i++)
+		if (a[i] != c[i])
+			return a[i] < c[i] ? -1 : 1;
+	return 0;
+}
+
 /* Whether a packet can match both boxes: the port fields first, they part
  * most boxes. */
 static bool boxes_meet(const struct nftb_elem *a, const struct nftb_elem *c,
@@ -304,8 +313,8 @@ static bool boxes_meet(const struct nftb_elem *a, const struct nftb_elem *c,
 		enum nftb_field f = order[i];
 		unsigned len = nftb_field_len(f, fam);
 
-		if (memcmp(a->f[f].lo, c->f[f].hi, len) > 0 ||
-		    memcmp(c->f[f].lo, a->f[f].hi, len) > 0)
+		if (be_cmp(a->f[f].lo, c->f[f].hi, len) > 0 ||
+		    be_cmp(c->f[f].lo, a->f[f].hi, len) > 0)
 			return false;
 	}
 	return true;
@@ -500,8 +509,8 @@ static bool box_covers(const struct nftb_elem *a, const struct nftb_elem *c,
 	for (unsigned f = 0; f < NFTB_F_COUNT; f++) {
 		unsigned len = nftb_field_len(f, fam);
 
-		if (memcmp(a->f[f].lo, c->f[f].lo, len) > 0 ||
-		    memcmp(a->f[f].hi, c->f[f].hi, len) < 0)
+		if (be_cmp(a->f[f].lo, c->f[f].lo, len) > 0 ||
+		    be_cmp(a->f[f].hi, c->f[f].hi, len) < 0)
 			return false;
 	}
 	return true;
