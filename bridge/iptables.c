@@ -273,7 +273,7 @@ void ipt_jump_fixup(const struct ipt_jump *j, bool want, struct strbuf *tx)
 	if (want)
 		sb_adds(tx, "-I " IPT_DOCKER_USER " 1 -j " UFWD_CHAIN_ENTRY "\n");
 	for (unsigned i = fwd; i < j->fwd_ours; i++)
-		sb_addf(tx, "-D%s\n", FWD_OURS + 2);
+		sb_addf(tx, "-D%s\n", &FWD_OURS[2]);
 	if (fwd > j->fwd_ours)
 		sb_adds(tx, "-I FORWARD 1 -m comment --comment " IPT_FWD_COMMENT
 			    " -j " IPT_DOCKER_USER "\n");

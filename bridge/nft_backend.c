@@ -126,6 +126,8 @@ static int live_load(struct nl_sock *s, enum ufw_family fam, bool rules, struct 
 	struct nlmsghdr *nlh;
 	int err;
 
+	/* libmnl leaves attribute padding unset: no stack bytes to the kernel */
+	memset(buf, 0, sizeof(buf));
 	if (!r || !st)
 		abort();
 	/* The set dump first: unlike the rule dump, it fails with ENOENT when

@@ -191,6 +191,8 @@ static int nv_dump_tables(struct nl_sock *s, struct nv_load *l, struct diag *d)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 
+	/* libmnl leaves attribute padding unset: no stack bytes to the kernel */
+	memset(buf, 0, sizeof(buf));
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, (uint16_t)l->v->family, 0, 0);
 	return nl_dump(s, nlh, &ops, l, "nf_tables tables", d);
 }
@@ -253,6 +255,8 @@ static int nv_dump_chains(struct nl_sock *s, struct nv_load *l, struct diag *d)
 	struct nlmsghdr *nlh;
 	int err;
 
+	/* libmnl leaves attribute padding unset: no stack bytes to the kernel */
+	memset(buf, 0, sizeof(buf));
 	if (!nc)
 		return -ENOMEM;
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, (uint16_t)l->v->family, 0, 0);
@@ -474,6 +478,8 @@ static int nv_dump_chain_rules(struct nl_sock *s, struct nv_load *l,
 	char *what = xasprintf("rules of chain %s", c->name);
 	int err;
 
+	/* libmnl leaves attribute padding unset: no stack bytes to the kernel */
+	memset(buf, 0, sizeof(buf));
 	nv_reset_rules(&cd);
 	err = nl_dump(s, nv_rule_req(buf, l->v->family, l->table, c->name), &ops, &cd,
 		      what, d);
@@ -815,6 +821,8 @@ static int nv_dump_dnats(struct nl_sock *s, struct nv_load *l, struct diag *d)
 	char *what = xasprintf("rules of table %s", l->table);
 	int err;
 
+	/* libmnl leaves attribute padding unset: no stack bytes to the kernel */
+	memset(buf, 0, sizeof(buf));
 	err =
 	    nl_dump(s, nv_rule_req(buf, l->v->family, l->table, NULL), &ops, l, what, d);
 	free(what);
