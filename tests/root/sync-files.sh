@@ -5,9 +5,14 @@
 # files, ufw loading them, exactly one DOCKER-USER jump through enable, reload
 # and disable, idempotence (mtimes), live apply, dry run, refusals (damaged
 # markers, iptables variant mismatch) and a byte-identical uninstall. Runs
-# with iptables-nft, then again in a fresh netns with iptables-legacy.
+# with iptables-nft, then again in a fresh netns with iptables-legacy. Then
+# backend = nftables over Docker 29's nftables layout: the companion block
+# only, our tables through the hook, reloads, disable, byte-identical
+# uninstall.
 . "$(dirname "$0")/../lib/sandbox.sh"
 sandbox_enter "$@"
+# Only the printers of Docker 29's nftables layout (nothing is started).
+. "$TOP/tests/lib/bed.sh"
 
 VARIANT=${1:-nft}
 OTHER=legacy
@@ -218,6 +223,83 @@ check "created mode 0750" [ "$(stat -c %a /etc/ufw/after.init)" = 750 ]
 check "uninstall" "$UFWD" -q uninstall
 check "created after.init deleted" [ ! -e /etc/ufw/after.init ]
 for f in after.rules after6.rules; do check "$f pristine again" cmp "$PRISTINE/$f" "/etc/ufw/$f"; done
+
+# 13. backend = nftables, Docker 29 with its nftables firewall (its
+# docker-bridges tables as the bed lays them out; the hook, with the default
+# config, picks nftables by them: backend = auto).
+ufw disable >/dev/null
+sandbox_reset_ufw
+nft flush ruleset
+for t in iptables ip6tables; do "$t-$VARIANT" -F && "$t-$VARIANT" -X; done 2>/dev/null
+{
+	bed_docker29_table ip 203.0.113.0/25
+	bed_docker29_table ip6 2001:db8:1::/64
+} | nft -f - || sandbox_die "cannot lay out Docker 29's tables"
+PRISTINE_N=$SANDBOX_STATE/pristine-nft
+snapshot "$PRISTINE_N"
+printf '[general]\nbackend = nftables\n' >"$SANDBOX_STATE/nft.conf"
+N=("$UFWD" --config "$SANDBOX_STATE/nft.conf")
+
+# our_tables: our nf_tables tables, one a line.
+our_tables() { nft list tables | grep ufw-docker; }
+# companion_jumps TOOL CHAIN: CHAIN's jumps to the companion.
+companion_jumps() { "$1" -S "$2" 2>/dev/null | grep -c -- '-j ufw-docker-nftmark$'; }
+companion_once() {
+	[ "$(companion_jumps iptables ufw-after-forward)" = 1 ] &&
+		[ "$(companion_jumps ip6tables ufw6-after-forward)" = 1 ]
+}
+both_tables() { [ "$(our_tables | tr '\n' ' ')" = "table ip ufw-docker table ip6 ufw-docker " ]; }
+
+ufw allow 80/tcp >/dev/null
+ufw deny 5432/tcp >/dev/null
+check "nft: sync (disabled) succeeds" "${N[@]}" -q sync
+for f in after.rules after6.rules; do
+	check "nft: $f declares the companion" grep -q '^:ufw-docker-nftmark ' "/etc/ufw/$f"
+	check "nft: $f has no chain of the iptables backend" \
+		not grep -q -e '^:ufw-docker-forward ' -e '^:ufw-docker-input ' "/etc/ufw/$f"
+done
+check "nft: after.rules jumps from ufw-after-forward" \
+	grep -qx -- '-A ufw-after-forward -j ufw-docker-nftmark' /etc/ufw/after.rules
+check "nft: after6.rules jumps from ufw6-after-forward" \
+	grep -qx -- '-A ufw6-after-forward -j ufw-docker-nftmark' /etc/ufw/after6.rules
+check "nft: after.init calls our hook" grep -qF "'$T/hooks/after-init-hook' \"\$1\"" /etc/ufw/after.init
+check "nft: no table while disabled" [ -z "$(our_tables)" ]
+check "nft: no companion live while disabled" not iptables -S ufw-docker-nftmark >/dev/null 2>&1
+
+check "nft: ufw enable" ufw --force enable >/dev/null
+check "nft: enable loads one companion jump per family" companion_once
+check "nft: the hook applied our ip and ip6 tables" both_tables
+check "nft: deny 5432 in our table" bash -c "nft list table ip ufw-docker | grep -qw 5432"
+check "nft: no DOCKER-USER made" not iptables -S DOCKER-USER >/dev/null 2>&1
+check "nft: no chain of the iptables backend" not bash -c "iptables -S | grep -q ufw-docker-forward"
+
+before=$(mtimes)
+"${N[@]}" sync >"$OUT" 2>&1
+check "nft: second sync exits 0" [ $? = 0 ]
+check "nft: second sync: already in sync" grep -qx 'ufw-docker: already in sync' "$OUT"
+check "nft: mtimes unchanged" [ "$before" = "$(mtimes)" ]
+
+for i in 1 2; do check "nft: ufw reload $i" ufw reload >/dev/null; done
+check "nft: two reloads: one companion jump per family" companion_once
+check "nft: two reloads: our tables present" both_tables
+check "nft: sync after reloads: already in sync" \
+	bash -c "'${N[0]}' --config '${N[2]}' sync | grep -qx 'ufw-docker: already in sync'"
+
+check "nft: ufw disable" ufw disable >/dev/null
+check "nft: disable removes our tables" [ -z "$(our_tables)" ]
+check "nft: sync while disabled: already in sync" \
+	bash -c "'${N[0]}' --config '${N[2]}' sync | grep -qx 'ufw-docker: already in sync'"
+check "nft: ufw enable again" ufw --force enable >/dev/null
+check "nft: enable: our tables back" both_tables
+
+check "nft: uninstall" "${N[@]}" -q uninstall
+for f in $FILES; do
+	check "nft: $f identical to pristine" cmp "$PRISTINE_N/$f" "/etc/ufw/$f"
+	check "nft: $f mode restored" [ "$(stat -c %a "/etc/ufw/$f")" = "$(stat -c %a "$PRISTINE_N/$f")" ]
+done
+check "nft: uninstall: no table of ours" [ -z "$(our_tables)" ]
+check "nft: uninstall: no companion" not bash -c "{ iptables -S; ip6tables -S; } | grep -q ufw-docker"
+check "nft: Docker's tables untouched" nft list table ip docker-bridges >/dev/null
 
 echo "sync-files ($VARIANT): $checks checks, $fails failed"
 [ "$fails" = 0 ] || exit 1
