@@ -706,7 +706,7 @@ static bool nft_backend(const struct live_survey *s)
 static bool nft_tables_live(const struct live_survey *s, int family)
 {
 	return s->st.enabled && s->nft_tables &&
-	       !(streq(s->nft_tables, "missing") && s->nft_missing == family) &&
+	       !(streq(s->nft_tables, "missing") && s->nft_family == family) &&
 	       (streq(s->nft_tables, "in sync") || streq(s->nft_tables, "different") ||
 		streq(s->nft_tables, "missing"));
 }
@@ -744,9 +744,8 @@ static void nft_drift(struct live_survey *s, const char *msg)
 	bool missing = strstr(msg, " is missing") != NULL;
 
 	s->nft_tables = missing ? "missing" : "different";
-	s->nft_missing = !missing ? 0 : str_startswith(msg, "table ip6 ") ? 6 : 4;
-	add_problem(s, "drift", s->nft_missing, "ufw-docker sync", "nftables: %s: %s",
-		    msg,
+	s->nft_family = str_startswith(msg, "table ip6 ") ? 6 : 4;
+	add_problem(s, "drift", s->nft_family, "ufw-docker sync", "nftables: %s: %s", msg,
 		    missing ? "Docker's rules alone decide for that family "
 			      "(published ports open)"
 			    : "verdicts are those of the rules sync would install, "
@@ -763,7 +762,7 @@ static int check_nft_tables(struct live_survey *s, struct diag *d)
 	char *msg;
 	int ret = nftb_present(&present, d);
 
-	s->nft_missing = 0;
+	s->nft_family = 0;
 
 	if (ret == 0 && (!nft_backend(s) || !s->st.enabled)) {
 		s->nft_tables = present ? "left over" : "none";
@@ -818,8 +817,10 @@ static void check_family(struct live_survey *s, size_t k, const char *expected,
 
 	if (nft_backend(s)) {
 		check_companion(s, lf, d);
-		s->sync_known[k] = s->nft_tables != NULL;
-		s->in_sync[k] = s->nft_tables && streq(s->nft_tables, "in sync");
+		/* nftb_status stops at the first difference, IPv4 first */
+		s->sync_known[k] =
+		    s->nft_tables && (!s->nft_family || lf->family <= s->nft_family);
+		s->in_sync[k] = s->sync_known[k] && lf->family != s->nft_family;
 		return;
 	}
 	check_structure(s, lf);

@@ -87,7 +87,7 @@ struct live_survey {
 	 * install: "in sync", "missing", "different", "none" (none wanted,
 	 * none there), "left over" (there, none wanted); NULL: not checked. */
 	const char *nft_tables;
-	int nft_missing;   /* "missing": the family whose table is (4 or 6) */
+	int nft_family;	   /* missing or different: the family (4 or 6) found first */
 	bool docker_names; /* Docker's API answered (names looked up) */
 };
 
