@@ -177,9 +177,11 @@ static void test_silent_server(void **state)
 
 static void test_bad_replies(void **state)
 {
+	static const char not_found[] =
+	    "HTTP/1.0 404 Not Found\r\n\r\n"
+	    "[{\"Names\":[\"/x\"],\"IPAddress\":\"1.2.3.4\"}]";
 	static const char *const replies[] = {
-	    "HTTP/1.0 404 Not "
-	    "Found\r\n\r\n[{\"Names\":[\"/x\"],\"IPAddress\":\"1.2.3.4\"}]",
+	    not_found,
 	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n[{}]\r\n0\r\n\r\n",
 	    "garbage", ""};
 
