@@ -161,7 +161,9 @@ deb:
 		tar --anchored --exclude=./.git --exclude=./build \
 			--exclude='./$(BUILD)' -cf - .; \
 	fi | tar -C $(DEB_DIR)/src -xf -
-	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	# the package builds with its own defaults, not this make's BUILD=...
+	cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u BIN \
+		dpkg-buildpackage -us -uc -b
 	$(Q)rm -rf $(DEB_DIR)/src
 	lintian --fail-on error,warning $(DEB_DIR)/ufw-docker_*.deb
 	@ls -1 $(DEB_DIR)/*.deb
@@ -172,4 +174,4 @@ format:
 clean:
 	rm -rf build ufw-docker
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

@@ -705,8 +705,7 @@ static bool nft_backend(const struct live_survey *s)
  * else Docker's rules alone do. */
 static bool nft_tables_live(const struct live_survey *s, int family)
 {
-	return s->st.enabled && s->nft_tables &&
-	       !(streq(s->nft_tables, "missing") && s->nft_family == family) &&
+	return s->st.enabled && s->nft_tables && !s->nft_absent[family == 6] &&
 	       (streq(s->nft_tables, "in sync") || streq(s->nft_tables, "different") ||
 		streq(s->nft_tables, "missing"));
 }
@@ -778,6 +777,13 @@ static int check_nft_tables(struct live_survey *s, struct diag *d)
 	diag_init(&q, NULL);
 	q.keep = 1;
 	ret = nftb_status(&in, &q);
+	/* nftb_status stops at the first difference: presence per family */
+	for (int k = 0; k < 2 && ret >= 0; k++) {
+		bool here = false;
+
+		if (nftb_present_family(k ? UFW_V6 : UFW_V4, &here, d) == 0)
+			s->nft_absent[k] = !here;
+	}
 	msg = kept_message(&q);
 	if (ret == 0)
 		s->nft_tables = "in sync";
@@ -798,7 +804,8 @@ static void check_companion(struct live_survey *s, const struct live_family *lf,
 	struct strbuf tx = {0};
 
 	if (lf->ufw_variant != LIVE_NONE &&
-	    backend_companion_tx(fam, true, &tx, d) == 0 && tx.len)
+	    backend_companion_tx(fam, true, &tx, d) == 0 && tx.len) {
+		s->no_companion[lf->family == 6] = true;
 		add_problem(s, "companion", lf->family, "ufw-docker sync",
 			    "IPv%d: ufw's %s does not jump exactly once to %s, or "
 			    "chains of the iptables backend are loaded: what our "
@@ -806,6 +813,7 @@ static void check_companion(struct live_survey *s, const struct live_family *lf,
 			    lf->family,
 			    fam == UFW_V6 ? "ufw6-after-forward" : "ufw-after-forward",
 			    NFTB_COMPANION_CHAIN);
+	}
 	sb_free(&tx);
 }
 
@@ -847,6 +855,16 @@ static void name_ports(struct live_survey *s)
 	docker_names_free(&n);
 }
 
+#define DROP_ALL "ufw-docker-forward-policy"
+
+/* Under the nftables backend with ufw active: ufw's FORWARD policy (drop or
+ * reject) meets new connections when the companion jump is missing. */
+static bool forward_drops_all(const struct live_survey *s, int family)
+{
+	return s->st.enabled && s->st.forward_policy != UFW_POLICY_ACCEPT &&
+	       s->no_companion[family == 6];
+}
+
 /* One family: structure, drift, then every published port. Under the
  * nftables backend our table decides when loaded: the rules sync would
  * install are evaluated (the same rules as the iptables text; nftb_status
@@ -869,6 +887,14 @@ static int survey_family(struct live_survey *s, size_t k, struct diag *d)
 	if (nft_backend(s))
 		live = (struct reach_start){nft_tables_live(s, lf->family) ? &urs : NULL,
 					    UFWD_CHAIN_ENTRY};
+	if (nft_backend(s) && forward_drops_all(s, lf->family)) {
+		/* ufw's FORWARD policy drops new connections no companion lets
+		 * through, whatever Docker's and our nft rules say (route rules
+		 * in ufw-user-forward are not modelled here) */
+		free(dtext);
+		dtext = xstrdup(":" DROP_ALL " - [0:0]\n-A " DROP_ALL " -j DROP\n");
+		live = (struct reach_start){&lrs, DROP_ALL};
+	}
 	if (ret == 0)
 		ret = reach_parse(&lrs, lf->family, dtext);
 	if (ret == 0)

@@ -254,20 +254,29 @@ int nftb_remove(struct diag *d)
 	return err;
 }
 
-int nftb_present(bool *yes, struct diag *d)
+int nftb_present_family(enum ufw_family fam, bool *yes, struct diag *d)
 {
 	struct nl_sock *s = NULL;
 	struct live l = {0};
 	int err = nl_open(&s, d);
 
 	*yes = false;
-	for (int i = 0; i < 2 && !err && !*yes; i++) {
-		err = live_load(s, i ? UFW_V6 : UFW_V4, false, &l, d);
+	if (!err) {
+		err = live_load(s, fam, false, &l, d);
 		*yes = err == 0;
 		err = err == -ENOENT ? 0 : err;
 		live_free(&l);
 	}
 	nl_close(s);
+	return err;
+}
+
+int nftb_present(bool *yes, struct diag *d)
+{
+	int err = nftb_present_family(UFW_V4, yes, d);
+
+	if (!err && !*yes)
+		err = nftb_present_family(UFW_V6, yes, d);
 	return err;
 }
 

@@ -37,6 +37,9 @@ int nftb_remove(struct diag *d);
 /* Sets *yes when a table of ours (ip or ip6) exists. 0 or -errno. */
 int nftb_present(bool *yes, struct diag *d);
 
+/* The same for the table of one family only. */
+int nftb_present_family(enum ufw_family fam, bool *yes, struct diag *d);
+
 /*
  * Compares the live tables with what nftb_apply would install: 0 equal,
  * 1 missing or different (one warning says what), -errno on error.
