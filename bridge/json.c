@@ -3,27 +3,7 @@
  * UTF-8 become U+FFFD so that the output always parses. */
 #include "json.h"
 
-#include <stdint.h>
-
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
-	uint32_t cp;
-
-	if (n == 0 || s[0] > 0xf4)
-		return 0;
-	cp = s[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
+#include <string.h>
 
 static void json_byte(struct strbuf *out, const unsigned char *s, size_t *i)
 {
@@ -47,7 +27,8 @@ static void json_byte(struct strbuf *out, const unsigned char *s, size_t *i)
 			sb_addf(out, "\\u%04x", s[*i]);
 		} else if (s[*i] < 0x80) {
 			sb_addc(out, (char)s[*i]);
-		} else if ((n = utf8_len(s + *i)) != 0) {
+		} else if ((n = utf8_seq_len(s + *i, strnlen((const char *)s + *i, 4))) !=
+			   0) {
 			sb_addn(out, (const char *)s + *i, n);
 			*i += n - 1;
 		} else {

@@ -34,39 +34,13 @@ static size_t char_count(const char *h, size_t n, size_t *last)
 	return c;
 }
 
-/* Length of a valid UTF-8 sequence at p (Python's strict decoder), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	lo = p[0] == 0xe0 ? 0xa0 : p[0] == 0xf0 ? 0x90 : lo;
-	hi = p[0] == 0xed ? 0x9f : p[0] == 0xf4 ? 0x8f : hi;
-	if (n < 2 || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (i >= n || p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* bytes.decode('utf-8', 'backslashreplace'); every bad byte is "\xNN". */
 static void utf8_backslashreplace(const char *s, size_t n, struct strbuf *out)
 {
 	size_t i = 0, k;
 
 	while (i < n) {
-		k = utf8_seq((const unsigned char *)s + i, n - i);
+		k = utf8_seq_len((const unsigned char *)s + i, n - i);
 		if (k) {
 			sb_addn(out, s + i, k);
 			i += k;

@@ -574,38 +574,12 @@ int ufw_tuple_parse(const char *line, size_t len, enum ufw_family fam, const cha
 	return 1;
 }
 
-/* Length of a valid UTF-8 sequence at p (1 for ASCII), 0 when invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	lo = p[0] == 0xe0 ? 0xa0 : p[0] == 0xf0 ? 0x90 : lo;
-	hi = p[0] == 0xed ? 0x9f : p[0] == 0xf4 ? 0x8f : hi;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 static bool utf8_valid(const char *s, size_t n)
 {
 	size_t k;
 
 	for (size_t i = 0; i < n; i += k)
-		if ((k = utf8_len((const unsigned char *)s + i, n - i)) == 0)
+		if ((k = utf8_seq_len((const unsigned char *)s + i, n - i)) == 0)
 			return false;
 	return true;
 }

@@ -57,7 +57,7 @@ char *xstrndup(const char *s, size_t n)
 
 char *xasprintf(const char *fmt, ...)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -177,4 +177,29 @@ char *path_under_root(const char *root, const char *abs_path)
 	while (n > 1 && root[n - 1] == '/')
 		n--;
 	return xasprintf("%.*s%s", (int)n, root, abs_path);
+}
+
+size_t utf8_seq_len(const unsigned char *p, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	lo = p[0] == 0xe0 ? 0xa0 : p[0] == 0xf0 ? 0x90 : lo;
+	hi = p[0] == 0xed ? 0x9f : p[0] == 0xf4 ? 0x8f : hi;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
 }

@@ -29,7 +29,7 @@ void sb_addn(struct strbuf *sb, const char *s, size_t n);
 void sb_adds(struct strbuf *sb, const char *s);
 void sb_addc(struct strbuf *sb, char c);
 void sb_addf(struct strbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /* Returns the buffer (caller frees) and resets sb; never NULL. */
 char *sb_detach(struct strbuf *sb);
@@ -41,6 +41,11 @@ const char *sb_str(const struct strbuf *sb);
 bool str_startswith(const char *s, const char *prefix);
 bool str_endswith(const char *s, const char *suffix);
 bool streq(const char *a, const char *b);
+
+/* Length of the valid UTF-8 sequence at p (1 for ASCII), or 0 when the bytes
+ * are not strict UTF-8 (Python's decoder: no overlong forms, surrogates or
+ * code points above U+10FFFF), or fewer than n bytes hold it. */
+size_t utf8_seq_len(const unsigned char *p, size_t n);
 
 /* Joins a root prefix ("" or NULL for none) with an absolute path. */
 char *path_under_root(const char *root, const char *abs_path);
