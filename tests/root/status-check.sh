@@ -120,6 +120,29 @@ status_has() {
 	"$UFWD" --config "$CONF" status 2>&1 | grep -qE "$1" || fail "status lacks /$1/"
 }
 
+# ufw on iptables-nft while Docker's rules live in iptables-legacy: our rules
+# could never see Docker's traffic. status warns loudly and exits 3, check
+# lists a variant problem, sync refuses (exit 4) and changes nothing.
+variant=mismatch step=mismatch
+sandbox_reset_ufw
+sandbox_use_iptables nft
+nft flush ruleset
+iptables-legacy-restore <"$LAYOUT" || sandbox_die "cannot load $LAYOUT (legacy)"
+ufw --force enable >/dev/null
+expect_problem variant
+status_has 'legacy'
+checks=$((checks + 1))
+"$UFWD" --config "$CONF" status >/dev/null 2>&1
+[ $? = 3 ] || fail "status does not exit 3 on a variant mismatch"
+checks=$((checks + 1))
+cp /etc/ufw/after.rules "$SANDBOX_STATE/after.rules.before"
+"$UFWD" --config "$CONF" sync >/dev/null 2>&1
+rc=$?
+[ "$rc" = 4 ] || fail "sync exit $rc on a variant mismatch, want 4"
+cmp -s /etc/ufw/after.rules "$SANDBOX_STATE/after.rules.before" ||
+	fail "sync changed after.rules on a variant mismatch"
+for t in filter nat raw; do iptables-legacy -t $t -F 2>/dev/null; iptables-legacy -t $t -X 2>/dev/null; done
+
 # Docker 29 with its nftables firewall backend: one container, 203.0.113.2,
 # publishing 5432/tcp (no DOCKER-USER, no iptables rules of Docker's).
 docker29_layout() {
