@@ -278,10 +278,29 @@ bool ufw_valid_address(const char *addr)
 	return valid_family_addr(addr, false) || valid_family_addr(addr, true);
 }
 
+/* The quoted text of a bad line, with control bytes as \xNN: a warning
+ * must not carry escape sequences or line breaks to the terminal or log. */
+static char *quoted(const char *p, size_t n)
+{
+	struct strbuf sb = {0};
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x20 || c == 0x7f)
+			sb_addf(&sb, "\\x%02x", c);
+		else
+			sb_addc(&sb, (char)c);
+	}
+	return sb_detach(&sb);
+}
+
 static void skip_warn(const struct tuple_src *ts, const char *what)
 {
-	diag_warn(ts->d, ts->file, ts->line, "Skipping malformed tuple%s: %.*s", what,
-		  (int)ts->tupl.n, ts->tupl.p);
+	char *q = quoted(ts->tupl.p, ts->tupl.n);
+
+	diag_warn(ts->d, ts->file, ts->line, "Skipping malformed tuple%s: %s", what, q);
+	free(q);
 }
 
 /* set_action() after the "PREFIX:" split: verb, then "_log"/"_log-all". */
@@ -545,10 +564,12 @@ int ufw_tuple_parse(const char *line, size_t len, enum ufw_family fam, const cha
 
 	memset(out, 0, sizeof(*out));
 	if (comment_split(&l, &hex) < 0) {
+		char *q = quoted(line, len);
+
 		diag_warn(
 		    d, file, lineno,
-		    "skipping line with two ' comment=' (ufw itself fails on it): %.*s",
-		    (int)len, line);
+		    "skipping line with two ' comment=' (ufw itself fails on it): %s", q);
+		free(q);
 		return 0;
 	}
 	if (l.n < mark || memcmp(l.p, TUPLE_MARK, mark) != 0)

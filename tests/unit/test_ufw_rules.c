@@ -426,6 +426,29 @@ static void test_handcrafted_reader(void **state)
 	diag_free(&d);
 }
 
+/* A warning quotes the bad tuple with its control bytes escaped: no escape
+ * sequence or line break from a hand-edited file reaches a terminal. */
+static void test_warning_escapes_control_bytes(void **state)
+{
+	static const char line[] =
+	    "### tuple ### allow tcp 99999 0.0.0.0/0 any 0.0.0.0/0 "
+	    "in\x1b[2J\rx";
+	struct ufw_rule r;
+	struct diag d;
+
+	(void)state;
+	diag_init(&d, NULL);
+	d.keep = 1;
+	assert_int_equal(
+	    ufw_tuple_parse(line, sizeof(line) - 1, UFW_V4, "user.rules", 7, &r, &d), 0);
+	assert_int_equal(d.warnings, 1);
+	assert_non_null(strstr(sb_str(&d.kept), "user.rules:7: "));
+	assert_non_null(strstr(sb_str(&d.kept), "in\\x1b[2J\\x0dx"));
+	assert_null(strchr(sb_str(&d.kept), '\x1b'));
+	assert_null(strchr(sb_str(&d.kept), '\r'));
+	diag_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +466,7 @@ int main(void)
 	    cmocka_unit_test(test_long_line),
 	    cmocka_unit_test(test_missing_file_is_error),
 	    cmocka_unit_test(test_handcrafted_reader),
+	    cmocka_unit_test(test_warning_escapes_control_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
