@@ -20,11 +20,11 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{ "sync", cmd_sync, "",
+	{ "sync", cmd_sync, "[--dry-run]",
 	  "translate ufw's rules for published container ports and install them" },
 	{ "show", cmd_show, "added",
 	  "print the parsed ufw rules as ufw commands (as 'ufw show added')" },
-	{ "uninstall", cmd_uninstall, "",
+	{ "uninstall", cmd_uninstall, "[--dry-run]",
 	  "remove our blocks, hook snippet and live rules" },
 	{ "status", cmd_status, "[verbose] [--json]",
 	  "ufw, firewall variants, jumps, drift and the rules in force for containers" },
