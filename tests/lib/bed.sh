@@ -417,6 +417,51 @@ exec 3>&1
 
 # ---------------------------------------------------------------- docker28
 
+# bed_docker28_rules LOOPBACK SUBNET: Docker 28.2's tables for docker0, one
+# family (iptables-restore text; the v4 and v6 layouts differ only there).
+bed_docker28_rules() {
+	cat <<-EOF
+		*raw
+		:PREROUTING ACCEPT [0:0]
+		:OUTPUT ACCEPT [0:0]
+		COMMIT
+		*filter
+		:INPUT ACCEPT [0:0]
+		:FORWARD DROP [0:0]
+		:OUTPUT ACCEPT [0:0]
+		:DOCKER - [0:0]
+		:DOCKER-BRIDGE - [0:0]
+		:DOCKER-CT - [0:0]
+		:DOCKER-FORWARD - [0:0]
+		:DOCKER-ISOLATION-STAGE-1 - [0:0]
+		:DOCKER-ISOLATION-STAGE-2 - [0:0]
+		:DOCKER-USER - [0:0]
+		-A FORWARD -j DOCKER-USER
+		-A FORWARD -j DOCKER-FORWARD
+		-A DOCKER ! -i docker0 -o docker0 -j DROP
+		-A DOCKER-BRIDGE -o docker0 -j DOCKER
+		-A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+		-A DOCKER-FORWARD -j DOCKER-CT
+		-A DOCKER-FORWARD -j DOCKER-ISOLATION-STAGE-1
+		-A DOCKER-FORWARD -j DOCKER-BRIDGE
+		-A DOCKER-FORWARD -i docker0 -j ACCEPT
+		-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2
+		-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
+		COMMIT
+		*nat
+		:PREROUTING ACCEPT [0:0]
+		:INPUT ACCEPT [0:0]
+		:OUTPUT ACCEPT [0:0]
+		:POSTROUTING ACCEPT [0:0]
+		:DOCKER - [0:0]
+		-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+		-A OUTPUT ! -d $1 -m addrtype --dst-type LOCAL -j DOCKER
+		-A POSTROUTING -s $2 ! -o docker0 -j MASQUERADE
+		-A DOCKER -i docker0 -j RETURN
+		COMMIT
+	EOF
+}
+
 # Docker 28.2's iptables layout (moby v28.2.2) for bridge docker0, without
 # containers; bed_docker28_publish adds what `docker run -p` adds.
 bed_docker28_up() {
@@ -424,87 +469,9 @@ bed_docker28_up() {
 	ip -n "$BED_SRV" addr add "$BED_BR4/25" dev docker0
 	ip -n "$BED_SRV" addr add "$BED_BR6/64" dev docker0 nodad
 	ip -n "$BED_SRV" link set docker0 up
-	srv iptables-restore <<-EOF || return 1
-		*raw
-		:PREROUTING ACCEPT [0:0]
-		:OUTPUT ACCEPT [0:0]
-		COMMIT
-		*filter
-		:INPUT ACCEPT [0:0]
-		:FORWARD DROP [0:0]
-		:OUTPUT ACCEPT [0:0]
-		:DOCKER - [0:0]
-		:DOCKER-BRIDGE - [0:0]
-		:DOCKER-CT - [0:0]
-		:DOCKER-FORWARD - [0:0]
-		:DOCKER-ISOLATION-STAGE-1 - [0:0]
-		:DOCKER-ISOLATION-STAGE-2 - [0:0]
-		:DOCKER-USER - [0:0]
-		-A FORWARD -j DOCKER-USER
-		-A FORWARD -j DOCKER-FORWARD
-		-A DOCKER ! -i docker0 -o docker0 -j DROP
-		-A DOCKER-BRIDGE -o docker0 -j DOCKER
-		-A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-		-A DOCKER-FORWARD -j DOCKER-CT
-		-A DOCKER-FORWARD -j DOCKER-ISOLATION-STAGE-1
-		-A DOCKER-FORWARD -j DOCKER-BRIDGE
-		-A DOCKER-FORWARD -i docker0 -j ACCEPT
-		-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2
-		-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
-		COMMIT
-		*nat
-		:PREROUTING ACCEPT [0:0]
-		:INPUT ACCEPT [0:0]
-		:OUTPUT ACCEPT [0:0]
-		:POSTROUTING ACCEPT [0:0]
-		:DOCKER - [0:0]
-		-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
-		-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
-		-A POSTROUTING -s 203.0.113.0/25 ! -o docker0 -j MASQUERADE
-		-A DOCKER -i docker0 -j RETURN
-		COMMIT
-	EOF
+	bed_docker28_rules 127.0.0.0/8 203.0.113.0/25 | srv iptables-restore || return 1
 	# The v6 side as Docker 28 lays it out for a network with --ipv6.
-	srv ip6tables-restore <<-EOF || return 1
-		*raw
-		:PREROUTING ACCEPT [0:0]
-		:OUTPUT ACCEPT [0:0]
-		COMMIT
-		*filter
-		:INPUT ACCEPT [0:0]
-		:FORWARD DROP [0:0]
-		:OUTPUT ACCEPT [0:0]
-		:DOCKER - [0:0]
-		:DOCKER-BRIDGE - [0:0]
-		:DOCKER-CT - [0:0]
-		:DOCKER-FORWARD - [0:0]
-		:DOCKER-ISOLATION-STAGE-1 - [0:0]
-		:DOCKER-ISOLATION-STAGE-2 - [0:0]
-		:DOCKER-USER - [0:0]
-		-A FORWARD -j DOCKER-USER
-		-A FORWARD -j DOCKER-FORWARD
-		-A DOCKER ! -i docker0 -o docker0 -j DROP
-		-A DOCKER-BRIDGE -o docker0 -j DOCKER
-		-A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-		-A DOCKER-FORWARD -j DOCKER-CT
-		-A DOCKER-FORWARD -j DOCKER-ISOLATION-STAGE-1
-		-A DOCKER-FORWARD -j DOCKER-BRIDGE
-		-A DOCKER-FORWARD -i docker0 -j ACCEPT
-		-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2
-		-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
-		COMMIT
-		*nat
-		:PREROUTING ACCEPT [0:0]
-		:INPUT ACCEPT [0:0]
-		:OUTPUT ACCEPT [0:0]
-		:POSTROUTING ACCEPT [0:0]
-		:DOCKER - [0:0]
-		-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
-		-A OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -j DOCKER
-		-A POSTROUTING -s 2001:db8:1::/64 ! -o docker0 -j MASQUERADE
-		-A DOCKER -i docker0 -j RETURN
-		COMMIT
-	EOF
+	bed_docker28_rules ::1/128 2001:db8:1::/64 | srv ip6tables-restore || return 1
 	bed_docker28_ct ct1
 }
 
