@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* nft_build: pure translation of ufw's rules of one family into our own
- * nf_tables table (sets + rules), rendered as nft text or as batch messages. */
+ * nf_tables table (sets + rules); nft_render.c renders it as nft text,
+ * nft_push.c as libnftnl objects and batch messages. */
 #ifndef UFWD_NFT_BUILD_H
 #define UFWD_NFT_BUILD_H
 
@@ -14,6 +15,10 @@
 #include "rule.h"
 #include "ufw_conf.h"
 #include "util.h"
+
+struct nftnl_chain;
+struct nftnl_rule;
+struct nftnl_set;
 
 /*
  * One table per family, "ip ufw-docker" and "ip6 ufw-docker" (as Docker's own
@@ -123,6 +128,8 @@ void nftb_free(struct nftb_table *t);
 const char *nftb_family_name(enum ufw_family fam);
 int nftb_nfproto(enum ufw_family fam);
 const char *nftb_chain_name(enum nftb_chain c);
+/* "tcp", "udp", ... for the protocols ufw accepts, else NULL. */
+const char *nftb_proto_name(uint8_t num);
 /* Bytes of field f in a set key (before padding to 4). */
 unsigned nftb_field_len(enum nftb_field f, enum ufw_family fam);
 
@@ -137,6 +144,15 @@ void nftb_render(const struct nftb_table *t, struct strbuf *out);
  */
 int nftb_push(const struct nftb_table *t, struct nl_batch *b, bool replace,
 	      struct diag *d);
+/*
+ * The libnftnl objects nftb_push sends, for read-back comparisons (the caller
+ * frees them): chain c; set i with all its elements, or the limit set when
+ * i == t->n_sets; rule i.
+ */
+struct nftnl_chain *nftb_chain_obj(const struct nftb_table *t, enum nftb_chain c);
+struct nftnl_set *nftb_set_obj(const struct nftb_table *t, size_t i);
+struct nftnl_rule *nftb_rule_obj(const struct nftb_table *t, size_t i);
+
 /* Appends "add table; delete table" for our table of fam: removes it. */
 int nftb_push_delete(enum ufw_family fam, struct nl_batch *b, struct diag *d);
 
