@@ -151,30 +151,101 @@ static int nv_check_gen(struct nv_load *l, const struct nlmsghdr *nlh)
 	return 0;
 }
 
-/* ---- tables ---- */
+/* The libnftnl object a dump's replies carry. */
+enum nv_kind { NV_TABLE, NV_CHAIN, NV_RULE };
 
-static int nv_table_cb(const struct nlmsghdr *nlh, void *arg)
+static void *nv_obj_alloc(enum nv_kind k)
 {
-	struct nv_load *l = arg;
-	struct nftnl_table *t = nftnl_table_alloc();
-	const char *name;
+	switch (k) {
+	case NV_TABLE:
+		return nftnl_table_alloc();
+	case NV_CHAIN:
+		return nftnl_chain_alloc();
+	default:
+		return nftnl_rule_alloc();
+	}
+}
 
-	if (!t)
+static int nv_obj_parse(enum nv_kind k, const struct nlmsghdr *nlh, void *o)
+{
+	switch (k) {
+	case NV_TABLE:
+		return nftnl_table_nlmsg_parse(nlh, o);
+	case NV_CHAIN:
+		return nftnl_chain_nlmsg_parse(nlh, o);
+	default:
+		return nftnl_rule_nlmsg_parse(nlh, o);
+	}
+}
+
+static void nv_obj_free(enum nv_kind k, void *o)
+{
+	switch (k) {
+	case NV_TABLE:
+		nftnl_table_free(o);
+		break;
+	case NV_CHAIN:
+		nftnl_chain_free(o);
+		break;
+	default:
+		nftnl_rule_free(o);
+	}
+}
+
+/* The table o belongs to (a table: its own name), or NULL. */
+static const char *nv_obj_table(enum nv_kind k, const void *o)
+{
+	switch (k) {
+	case NV_TABLE:
+		return nftnl_table_get_str(o, NFTNL_TABLE_NAME);
+	case NV_CHAIN:
+		return nftnl_chain_get_str(o, NFTNL_CHAIN_TABLE);
+	default:
+		return nftnl_rule_get_str(o, NFTNL_RULE_TABLE);
+	}
+}
+
+/* One dump reply: checks its generation, parses it into an object of kind k
+ * and hands it to use when it is of table l->table (any table when NULL).
+ * Returns 0, -ENOMEM or -EBADMSG. */
+static int nv_reply(struct nv_load *l, const struct nlmsghdr *nlh, enum nv_kind k,
+		    void (*use)(struct nv_load *l, const void *o))
+{
+	void *o = nv_obj_alloc(k);
+	const char *table;
+	int err = 0;
+
+	if (!o)
 		return -ENOMEM;
 	nv_check_gen(l, nlh);
-	if (nftnl_table_nlmsg_parse(nlh, t) < 0) {
-		nftnl_table_free(t);
-		return -EBADMSG;
+	if (nv_obj_parse(k, nlh, o) < 0) {
+		err = -EBADMSG;
+	} else {
+		table = nv_obj_table(k, o);
+		if (!l->table || (table && streq(table, l->table)))
+			use(l, o);
 	}
-	name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
+	nv_obj_free(k, o);
+	return err;
+}
+
+/* ---- tables ---- */
+
+static void nv_table_use(struct nv_load *l, const void *t)
+{
+	const char *name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
+
 	if (name && streq(name, "filter"))
 		l->v->has_filter = true;
 	else if (name && streq(name, "nat"))
 		l->v->has_nat = true;
 	else if (name && streq(name, "docker-bridges"))
 		l->v->has_docker_bridges = true;
-	nftnl_table_free(t);
-	return 0;
+}
+
+static int nv_table_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	return nv_reply(arg, nlh, NV_TABLE, nv_table_use);
 }
 
 static int nv_reset_tables(void *arg)
@@ -214,27 +285,19 @@ static void nv_chain_from(struct nft_view_chain *c, const struct nftnl_chain *nc
 			: NF_ACCEPT;
 }
 
-static int nv_chain_cb(const struct nlmsghdr *nlh, void *arg)
+static void nv_chain_use(struct nv_load *l, const void *nc)
 {
-	struct nv_load *l = arg;
-	struct nftnl_chain *nc = nftnl_chain_alloc();
 	struct nft_view *v = l->v;
-	const char *table;
 
-	if (!nc)
-		return -ENOMEM;
-	nv_check_gen(l, nlh);
-	if (nftnl_chain_nlmsg_parse(nlh, nc) < 0) {
-		nftnl_chain_free(nc);
-		return -EBADMSG;
-	}
-	table = nftnl_chain_get_str(nc, NFTNL_CHAIN_TABLE);
-	if (table && streq(table, l->table) && nftnl_chain_is_set(nc, NFTNL_CHAIN_NAME)) {
+	if (nftnl_chain_is_set(nc, NFTNL_CHAIN_NAME)) {
 		v->chains = xrealloc(v->chains, (v->n_chains + 1) * sizeof(*v->chains));
 		nv_chain_from(&v->chains[v->n_chains++], nc);
 	}
-	nftnl_chain_free(nc);
-	return 0;
+}
+
+static int nv_chain_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	return nv_reply(arg, nlh, NV_CHAIN, nv_chain_use);
 }
 
 static int nv_reset_chains(void *arg)
@@ -317,13 +380,6 @@ static char *nv_rule_comment(const struct nftnl_rule *r)
 	return out;
 }
 
-static bool nv_in_table(const struct nftnl_rule *r, const char *table)
-{
-	const char *t = nftnl_rule_get_str(r, NFTNL_RULE_TABLE);
-
-	return t && streq(t, table);
-}
-
 /* ---- filter rules: verdict and conditions ---- */
 
 static void nv_set_verdict(struct nft_view_rule *vr, const struct nftnl_expr *e)
@@ -394,35 +450,23 @@ static int nv_filter_expr(const struct nftnl_expr *e, void *arg)
 	return 0;
 }
 
-static int nv_rule_cb(const struct nlmsghdr *nlh, void *arg)
+static void nv_rule_use(struct nv_load *l, const void *r)
 {
-	struct nv_load *l = arg;
-	struct nftnl_rule *r = nftnl_rule_alloc();
+	const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
 	struct nft_view_chain *c = NULL;
 	struct nft_view_rule *vr;
-	const char *chain;
 
-	if (!r)
-		return -ENOMEM;
-	nv_check_gen(l, nlh);
-	if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
-		nftnl_rule_free(r);
-		return -EBADMSG;
-	}
-	chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
 	for (size_t i = 0; chain && i < l->v->n_chains; i++)
 		if (streq(l->v->chains[i].name, chain))
 			c = &l->v->chains[i];
-	if (c && nv_in_table(r, l->table)) {
-		c->rules = xrealloc(c->rules, (c->n_rules + 1) * sizeof(*c->rules));
-		vr = &c->rules[c->n_rules++];
-		*vr = (struct nft_view_rule){.unconditional = true};
-		vr->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-		vr->comment = nv_rule_comment(r);
-		nv_each_expr(r, nv_filter_expr, vr);
-	}
-	nftnl_rule_free(r);
-	return 0;
+	if (!c)
+		return;
+	c->rules = xrealloc(c->rules, (c->n_rules + 1) * sizeof(*c->rules));
+	vr = &c->rules[c->n_rules++];
+	*vr = (struct nft_view_rule){.unconditional = true};
+	vr->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	vr->comment = nv_rule_comment(r);
+	nv_each_expr(r, nv_filter_expr, vr);
 }
 
 /* The dump of one chain's rules restarts: drop that chain's rules. */
@@ -448,7 +492,7 @@ static int nv_chain_rule_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct nv_chain_dump *cd = arg;
 
-	return nv_rule_cb(nlh, cd->l);
+	return nv_reply(cd->l, nlh, NV_RULE, nv_rule_use);
 }
 
 /* A GETRULE dump request for table (and chain, when not NULL). */
@@ -775,26 +819,19 @@ static void nv_add_dnat(struct nft_view *v, const struct nftnl_rule *r,
 	n->decoded = !n->why;
 }
 
-static int nv_nat_rule_cb(const struct nlmsghdr *nlh, void *arg)
+static void nv_nat_rule_use(struct nv_load *l, const void *r)
 {
-	struct nv_load *l = arg;
-	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nv_dnat_ctx x = {.family = l->v->family};
 
-	if (!r)
-		return -ENOMEM;
-	nv_check_gen(l, nlh);
-	if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
-		nftnl_rule_free(r);
-		return -EBADMSG;
-	}
-	if (nv_in_table(r, l->table) && nv_each_expr(r, nv_dnat_expr, &x) == 0 &&
-	    x.is_dnat)
+	if (nv_each_expr(r, nv_dnat_expr, &x) == 0 && x.is_dnat)
 		nv_add_dnat(l->v, r, &x);
 	else
 		nv_dnat_free(&x.n);
-	nftnl_rule_free(r);
-	return 0;
+}
+
+static int nv_nat_rule_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	return nv_reply(arg, nlh, NV_RULE, nv_nat_rule_use);
 }
 
 static int nv_reset_dnats(void *arg)
