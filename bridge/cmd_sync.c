@@ -11,11 +11,11 @@
 
 #include "backend.h"
 #include "block.h"
+#include "cmd_common.h"
 #include "cmds.h"
 #include "config.h"
 #include "fileio.h"
 #include "iptables.h"
-#include "lock.h"
 #include "nft_backend.h"
 #include "nft_build.h"
 #include "ufw_conf.h"
@@ -50,12 +50,6 @@ struct sync_ctx {
 	bool nft_remove;	/* delete them */
 	struct strbuf nft_text; /* what nft_apply installs (dry run) */
 };
-
-static int usage_error(void)
-{
-	fprintf(stderr, "Usage: ufw-docker [OPTIONS] sync [--dry-run]\n");
-	return EXIT_USAGE;
-}
 
 static int load_inputs(struct sync_ctx *c)
 {
@@ -282,10 +276,11 @@ static int plan_nft(struct sync_ctx *c)
 	return ret;
 }
 
-static int plan(struct sync_ctx *c)
+static int plan(void *arg)
 {
 	static const char *const rules[2] = {"/etc/ufw/after.rules",
 					     "/etc/ufw/after6.rules"};
+	struct sync_ctx *c = arg;
 	int ret = load_inputs(c);
 
 	if (ret == 0)
@@ -301,23 +296,21 @@ static int plan(struct sync_ctx *c)
 	return ret;
 }
 
-static bool anything_to_do(const struct sync_ctx *c)
+static bool anything_to_do(const void *arg)
 {
-	for (int i = 0; i < N_FILES; i++)
-		if (file_change_needed(&c->files[i]))
-			return true;
-	return c->live[0].tx.len || c->live[1].tx.len || c->nft_apply || c->nft_remove;
+	const struct sync_ctx *c = arg;
+
+	return cmd_files_need_change(c->files, N_FILES) || c->live[0].tx.len ||
+	       c->live[1].tx.len || c->nft_apply || c->nft_remove;
 }
 
-static void print_plan(const struct sync_ctx *c)
+static void print_plan(const void *arg)
 {
-	for (int i = 0; i < N_FILES; i++)
-		file_change_diff(&c->files[i], stdout);
+	const struct sync_ctx *c = arg;
+
+	cmd_print_files(c->files, N_FILES);
 	for (int i = 0; i < 2; i++)
-		if (c->live[i].tx.len)
-			printf("# %s -n input (IPv%d):\n%s",
-			       ipt_cmd(c->live[i].fam, IPT_DEFAULT, true),
-			       (int)c->live[i].fam, sb_str(&c->live[i].tx));
+		cmd_print_ipt_tx(c->live[i].fam, &c->live[i].tx);
 	if (c->nft_apply)
 		printf("# nft, one batch replacing our tables:\n%s",
 		       sb_str(&c->nft_text));
@@ -392,47 +385,33 @@ static int commit(struct sync_ctx *c)
 	return ret;
 }
 
-static int run(struct sync_ctx *c, bool dry)
+/* commit, then a word when ufw is off: the rules wait for `ufw enable`. */
+static int commit_and_tell(void *arg)
 {
-	int lock = -1, ret;
+	struct sync_ctx *c = arg;
+	int ret = commit(c);
 
-	if (!dry) {
-		lock = ufw_lock_take(c->o->root, &c->d);
-		if (lock < 0)
-			return lock;
-	}
-	ret = plan(c);
-	if (ret == 0 && !anything_to_do(c)) {
-		if (!c->o->quiet)
-			printf("ufw-docker: already in sync\n");
-	} else if (ret == 0 && dry) {
-		print_plan(c);
-	} else if (ret == 0) {
-		ret = commit(c);
-		if (ret == 0 && !c->st.enabled && !c->o->quiet)
-			printf("ufw-docker: ufw is disabled: the rules apply at `ufw "
-			       "enable`\n");
-	}
-	ufw_lock_release(lock);
+	if (ret == 0 && !c->st.enabled && !c->o->quiet)
+		printf("ufw-docker: ufw is disabled: the rules apply at `ufw "
+		       "enable`\n");
 	return ret;
 }
+
+static const struct cmd_plan_ops sync_ops = {
+    plan, anything_to_do, print_plan, commit_and_tell, "already in sync",
+};
 
 int cmd_sync(int argc, char **argv, const struct cli_opts *o)
 {
 	struct sync_ctx c = {.o = o, .live = {{.fam = UFW_V4}, {.fam = UFW_V6}}};
 	bool dry = o->dry_run;
-	int ret;
+	int ret = cmd_dry_run_args(argc, argv, "sync", &dry);
 
-	for (int i = 1; i < argc; i++) {
-		if (streq(argv[i], "--dry-run") || streq(argv[i], "-n"))
-			dry = true;
-		else
-			return usage_error();
-	}
+	if (ret)
+		return ret;
 	diag_init(&c.d, stderr);
-	ret = run(&c, dry);
-	for (int i = 0; i < N_FILES; i++)
-		file_change_free(&c.files[i]);
+	ret = cmd_plan_run(&sync_ops, &c, o, dry, &c.d);
+	cmd_files_free(c.files, N_FILES);
 	for (int i = 0; i < 2; i++) {
 		sb_free(&c.live[i].block);
 		sb_free(&c.live[i].tx);

@@ -10,10 +10,10 @@
 
 #include "backend.h"
 #include "block.h"
+#include "cmd_common.h"
 #include "cmds.h"
 #include "fileio.h"
 #include "iptables.h"
-#include "lock.h"
 #include "nft_backend.h"
 #include "nft_build.h"
 #include "ufw_rules.h"
@@ -68,8 +68,9 @@ static int plan_init(struct uninstall_ctx *c)
 	return ret;
 }
 
-static int plan(struct uninstall_ctx *c)
+static int plan(void *arg)
 {
+	struct uninstall_ctx *c = arg;
 	char *args = NULL;
 	int ret = plan_file(c, &c->files[F_AFTER], "/etc/ufw/after.rules",
 			    &block_kind_rules, &args);
@@ -90,12 +91,12 @@ static int plan(struct uninstall_ctx *c)
 	return ret;
 }
 
-static bool anything_to_do(const struct uninstall_ctx *c)
+static bool anything_to_do(const void *arg)
 {
-	for (int i = 0; i < N_FILES; i++)
-		if (file_change_needed(&c->files[i]))
-			return true;
-	return c->tx[0].len || c->tx[1].len || c->nft;
+	const struct uninstall_ctx *c = arg;
+
+	return cmd_files_need_change(c->files, N_FILES) || c->tx[0].len || c->tx[1].len ||
+	       c->nft;
 }
 
 /* The live state files sync keeps; stale once our chains are gone. */
@@ -114,8 +115,21 @@ static void forget_live_state(const struct uninstall_ctx *c)
 	free(p);
 }
 
-static int commit(struct uninstall_ctx *c)
+static void print_plan(const void *arg)
 {
+	const struct uninstall_ctx *c = arg;
+
+	cmd_print_files(c->files, N_FILES);
+	for (int i = 0; i < 2; i++)
+		cmd_print_ipt_tx(i ? UFW_V6 : UFW_V4, &c->tx[i]);
+	if (c->nft)
+		printf("# nft, one batch: delete table ip " NFTB_TABLE
+		       " and table ip6 " NFTB_TABLE "\n");
+}
+
+static int commit(void *arg)
+{
+	struct uninstall_ctx *c = arg;
 	int ret = 0;
 
 	for (int i = 0; i < N_FILES && ret == 0; i++) {
@@ -142,56 +156,21 @@ static int commit(struct uninstall_ctx *c)
 	return ret;
 }
 
-static int run(struct uninstall_ctx *c, bool dry)
-{
-	int lock = -1, ret;
-
-	if (!dry) {
-		lock = ufw_lock_take(c->o->root, &c->d);
-		if (lock < 0)
-			return lock;
-	}
-	ret = plan(c);
-	if (ret == 0 && !anything_to_do(c)) {
-		if (!c->o->quiet)
-			printf("ufw-docker: nothing to uninstall\n");
-	} else if (ret == 0 && dry) {
-		for (int i = 0; i < N_FILES; i++)
-			file_change_diff(&c->files[i], stdout);
-		for (int i = 0; i < 2; i++)
-			if (c->tx[i].len)
-				printf("# %s -n input (IPv%d):\n%s",
-				       ipt_cmd(i ? UFW_V6 : UFW_V4, IPT_DEFAULT, true),
-				       i ? 6 : 4, sb_str(&c->tx[i]));
-		if (c->nft)
-			printf("# nft, one batch: delete table ip " NFTB_TABLE
-			       " and table ip6 " NFTB_TABLE "\n");
-	} else if (ret == 0) {
-		ret = commit(c);
-	}
-	ufw_lock_release(lock);
-	return ret;
-}
+static const struct cmd_plan_ops uninstall_ops = {
+    plan, anything_to_do, print_plan, commit, "nothing to uninstall",
+};
 
 int cmd_uninstall(int argc, char **argv, const struct cli_opts *o)
 {
 	struct uninstall_ctx c = {.o = o};
 	bool dry = o->dry_run;
-	int ret;
+	int ret = cmd_dry_run_args(argc, argv, "uninstall", &dry);
 
-	for (int i = 1; i < argc; i++) {
-		if (streq(argv[i], "--dry-run") || streq(argv[i], "-n")) {
-			dry = true;
-		} else {
-			fprintf(stderr,
-				"Usage: ufw-docker [OPTIONS] uninstall [--dry-run]\n");
-			return EXIT_USAGE;
-		}
-	}
+	if (ret)
+		return ret;
 	diag_init(&c.d, stderr);
-	ret = run(&c, dry);
-	for (int i = 0; i < N_FILES; i++)
-		file_change_free(&c.files[i]);
+	ret = cmd_plan_run(&uninstall_ops, &c, o, dry, &c.d);
+	cmd_files_free(c.files, N_FILES);
 	sb_free(&c.tx[0]);
 	sb_free(&c.tx[1]);
 	diag_free(&c.d);
