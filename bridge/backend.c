@@ -3,10 +3,8 @@
  * nftables backend, the iptables companion and our tables' live record. */
 #include "backend.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -224,17 +222,11 @@ static int record(const char *root, const struct nftb_input *in, struct diag *d)
 {
 	struct strbuf text = {0};
 	char *sp = path_under_root(root, UFWD_NFT_STATE_PATH);
-	char *dir = xstrndup(sp, (size_t)(strrchr(sp, '/') - sp));
 	int ret = nftb_apply(in, &text, d);
 
-	if (ret == 0 && mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		ret = -errno;
-		diag_err(d, dir, 0, "cannot create: %s", strerror(-ret));
-	}
 	if (ret == 0)
-		ret = file_write_atomic(sp, text.buf, text.len, 0644, d);
+		ret = ipt_state_write(sp, &text, d);
 	sb_free(&text);
-	free(dir);
 	free(sp);
 	return ret;
 }

@@ -504,22 +504,31 @@ bool ipt_state_plausible(const char *state)
 	       !strstr(live, "\nmissing ");
 }
 
+int ipt_state_write(const char *path, const struct strbuf *text, struct diag *d)
+{
+	char *dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	int ret = 0;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		ret = -errno;
+		diag_err(d, dir, 0, "cannot create: %s", strerror(-ret));
+	}
+	if (ret == 0)
+		ret = file_write_atomic(path, text->buf, text->len, 0644, d);
+	free(dir);
+	return ret;
+}
+
 int ipt_record_state(const char *root, enum ufw_family fam, const char *block,
 		     struct diag *d)
 {
 	struct strbuf now = {0};
 	char *sp = ipt_state_path(root, fam);
-	char *dir = xstrndup(sp, (size_t)(strrchr(sp, '/') - sp));
 	int ret = ipt_live_state(fam, block, &now, d);
 
-	if (ret == 0 && mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		ret = -errno;
-		diag_err(d, dir, 0, "cannot create: %s", strerror(-ret));
-	}
 	if (ret == 0)
-		ret = file_write_atomic(sp, now.buf, now.len, 0644, d);
+		ret = ipt_state_write(sp, &now, d);
 	sb_free(&now);
-	free(dir);
 	free(sp);
 	return ret;
 }

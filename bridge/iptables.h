@@ -104,6 +104,11 @@ int ipt_live_state(enum ufw_family fam, const char *block, struct strbuf *out,
  * chain exists and they hold as many rules as the block has "-A" lines. */
 bool ipt_state_plausible(const char *state);
 
+/* Writes text to a live state file at path (this family's, or the nftables
+ * backend's), creating its directory when missing. Returns 0 or -errno
+ * (reported). */
+int ipt_state_write(const char *path, const struct strbuf *text, struct diag *d);
+
 /* Writes the live state for block to ipt_state_path. Returns 0 or -errno. */
 int ipt_record_state(const char *root, enum ufw_family fam, const char *block,
 		     struct diag *d);
