@@ -43,11 +43,15 @@ endif
 SRCS      := $(sort $(wildcard bridge/*.c))
 LIB_SRCS  := $(filter-out bridge/main.c,$(SRCS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+# Helpers every unit test binary links (tests/unit/helpers/).
+HELPER_SRCS := $(sort $(wildcard tests/unit/helpers/*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 SAN_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+HELPER_OBJS     := $(HELPER_SRCS:%.c=$(BUILD)/%.o)
+SAN_HELPER_OBJS := $(HELPER_SRCS:%.c=$(BUILD)/san/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/san/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
@@ -71,17 +75,17 @@ $(BUILD)/san/%.o: %.c
 	@echo "  CC-SAN  $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HELPER_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIB_OBJS) \
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIB_OBJS) $(HELPER_OBJS) \
 		$(LDLIBS) $(CMOCKA_LIBS)
 
-$(BUILD)/san/tests/%: tests/unit/%.c $(SAN_OBJS)
+$(BUILD)/san/tests/%: tests/unit/%.c $(SAN_OBJS) $(SAN_HELPER_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  TEST-SAN $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -o $@ $< \
-		$(SAN_OBJS) $(LDLIBS) $(CMOCKA_LIBS)
+		$(SAN_OBJS) $(SAN_HELPER_OBJS) $(LDLIBS) $(CMOCKA_LIBS)
 
 # Unit tests run from the top of the tree (they read tests/data/).
 unit: $(UNIT_BINS)

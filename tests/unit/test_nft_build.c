@@ -19,6 +19,8 @@
 #include "nft_backend.h"
 #include "nft_build.h"
 
+#include "helpers/fixtures.h"
+
 #define GOLDEN_DIR "tests/data/nftb/"
 #define MAX_TUPLES 16
 
@@ -85,20 +87,6 @@ static const struct ncase cases[] = {
      }},
 };
 
-/* Rules come from the product's own parser, as from a real user.rules. */
-static void add_tuple(struct ufw_ruleset *rs, enum ufw_family fam, const char *tuple,
-		      unsigned line)
-{
-	struct diag d;
-
-	diag_init(&d, stderr);
-	if (ufw_ruleset_add_tuple(rs, tuple, fam,
-				  fam == UFW_V6 ? "user6.rules" : "user.rules", line,
-				  &d) != 1)
-		fail_msg("the parser skipped: %s", tuple);
-	diag_free(&d);
-}
-
 /* --- helpers --- */
 
 struct world {
@@ -135,21 +123,6 @@ static void world_free(struct world *w)
 {
 	ufw_ruleset_free(&w->rs);
 	diag_free(&w->d);
-}
-
-static char *read_all(const char *path)
-{
-	struct strbuf sb = {0};
-	char buf[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_addn(&sb, buf, n);
-	fclose(f);
-	return sb_detach(&sb);
 }
 
 static void check_golden(const char *name, const char *text)

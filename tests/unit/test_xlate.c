@@ -16,6 +16,8 @@
 
 #include "xlate.h"
 
+#include "helpers/fixtures.h"
+
 #define GOLDEN_DIR "tests/data/xlate/"
 #define MAX_TUPLES 24
 
@@ -225,20 +227,6 @@ static const struct xcase cases[] = {
      NULL, 0, POLICY_RULES6},
 };
 
-/* Rules come from the product's own parser, as from a real user.rules. */
-static void add_tuple(struct ufw_ruleset *rs, enum ufw_family fam, const char *tuple,
-		      unsigned line)
-{
-	struct diag d;
-
-	diag_init(&d, stderr);
-	if (ufw_ruleset_add_tuple(rs, tuple, fam,
-				  fam == UFW_V6 ? "user6.rules" : "user.rules", line,
-				  &d) != 1)
-		fail_msg("the parser skipped: %s", tuple);
-	diag_free(&d);
-}
-
 /* --- helpers --- */
 
 struct world {
@@ -275,21 +263,6 @@ static void world_free(struct world *w)
 	ufw_ruleset_free(&w->rs);
 	diag_free(&w->d);
 	sb_free(&w->out);
-}
-
-static char *read_all(const char *path)
-{
-	struct strbuf sb = {0};
-	char buf[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_addn(&sb, buf, n);
-	fclose(f);
-	return sb_detach(&sb);
 }
 
 static void write_all(const char *path, const char *text)
