@@ -24,6 +24,7 @@
 #include "docker_api.h"
 #include "fileio.h"
 #include "json.h"
+#include "live_nft.h"
 #include "nft_backend.h"
 #include "nft_build.h"
 #include "nft_view.h"
@@ -700,16 +701,6 @@ static bool nft_backend(const struct live_survey *s)
 	return s->backend == UFWD_BACKEND_NFTABLES;
 }
 
-/* Whether our live table of family decides (in sync, or differing: then
- * the rules sync would install are evaluated, and a drift problem says so);
- * else Docker's rules alone do. */
-static bool nft_tables_live(const struct live_survey *s, int family)
-{
-	return s->st.enabled && s->nft_tables && !s->nft_absent[family == 6] &&
-	       (streq(s->nft_tables, "in sync") || streq(s->nft_tables, "different") ||
-		streq(s->nft_tables, "missing"));
-}
-
 /* The backend our after.rules block was written for (as sync reads it). */
 static enum ufwd_backend recorded_backend(const char *root, struct diag *d)
 {
@@ -865,35 +856,38 @@ static bool forward_drops_all(const struct live_survey *s, int family)
 	       s->no_companion[family == 6];
 }
 
-/* One family: structure, drift, then every published port. Under the
- * nftables backend our table decides when loaded: the rules sync would
- * install are evaluated (the same rules as the iptables text; nftb_status
- * told whether the live table equals them). */
+/* One family: structure, drift, then every published port. A packet must
+ * pass Docker's side (DOCKER-USER; Docker's nftables backend accepts what it
+ * publishes) and then every base chain of our nf_tables table, as the kernel
+ * runs them: the table is read back and its own rules evaluated. */
 static int survey_family(struct live_survey *s, size_t k, struct diag *d)
 {
 	struct live_family *lf = &s->fam[k];
 	enum ufw_family fam = lf->family == 6 ? UFW_V6 : UFW_V4;
 	struct reach_ruleset lrs = {0}, urs = {0};
+	struct live_nft ln = {0};
 	struct strbuf expected = {0};
 	char *dtext = docker_filter_text(lf, d);
-	struct reach_start live = {&lrs, "DOCKER-USER"};
-	struct reach_start ufw = {NULL, UFWD_CHAIN_ENTRY};
+	struct reach_start live = {&lrs, "DOCKER-USER", NULL};
+	struct reach_start ufw = {NULL, UFWD_CHAIN_ENTRY, NULL};
 	int ret = xlate_block(&s->rs, fam, &s->st, &s->cfg, &expected, d);
 
 	if (ret == 0 && s->st.enabled) {
 		check_family(s, k, sb_str(&expected), d);
 		ufw.rs = &urs;
 	}
+	if (ret == 0)
+		ret = live_nft_load(&ln, lf->family, d);
+	live.next = live_nft_stages(&ln);
 	if (nft_backend(s))
-		live = (struct reach_start){nft_tables_live(s, lf->family) ? &urs : NULL,
-					    UFWD_CHAIN_ENTRY};
+		live.rs = NULL;
 	if (nft_backend(s) && forward_drops_all(s, lf->family)) {
 		/* ufw's FORWARD policy drops new connections no companion lets
 		 * through, whatever Docker's and our nft rules say (route rules
 		 * in ufw-user-forward are not modelled here) */
 		free(dtext);
 		dtext = xstrdup(":" DROP_ALL " - [0:0]\n-A " DROP_ALL " -j DROP\n");
-		live = (struct reach_start){&lrs, DROP_ALL};
+		live = (struct reach_start){&lrs, DROP_ALL, NULL};
 	}
 	if (ret == 0)
 		ret = reach_parse(&lrs, lf->family, dtext);
@@ -903,6 +897,7 @@ static int survey_family(struct live_survey *s, size_t k, struct diag *d)
 		add_ports(s, lf, &live, &ufw);
 	else
 		diag_err(d, NULL, 0, "IPv%d: cannot read the rules", lf->family);
+	live_nft_free(&ln);
 	reach_ruleset_free(&lrs);
 	reach_ruleset_free(&urs);
 	sb_free(&expected);

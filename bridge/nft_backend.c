@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* nft_backend: one batch replaces our ip/ip6 "ufw-docker" tables; read-back
- * of rule counts per chain and set names checks what the kernel holds. */
+/* nft_backend: one batch replaces our ip/ip6 "ufw-docker" tables; a full
+ * read-back (chains, sets with elements, rules) checks what the kernel holds. */
 #include "nft_backend.h"
 
 #include <errno.h>
@@ -8,95 +8,65 @@
 #include <string.h>
 
 #include <libmnl/libmnl.h>
+#include <arpa/inet.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
 #include "nft_build.h"
+#include "nft_decode.h"
 #include "nl.h"
 
-/* What the kernel holds of one of our tables. Set names are not kept: each
- * is looked up, as it arrives, among the names we expect (a table of tens of
- * thousands of sets is read back in bounded memory). */
-struct live {
-	size_t rules[NFTB_C_COUNT];
-	size_t other_rules; /* in chains we do not know */
+#define READ_RETRIES 5 /* whole read-backs redone when the ruleset changed */
+
+/* One read-back of our table: the objects as they arrive, all of one
+ * ruleset generation. */
+struct readback {
+	struct nftd_table *t;
+	struct nftnl_set **sets; /* kept until their elements are read */
 	size_t n_sets;
-	size_t n_known;	   /* sets whose name is one of want */
-	const char **want; /* sorted names we expect, NULL: count only */
-	size_t n_want;
+	bool have_gen;
+	uint16_t gen;
+	struct nftnl_set *elems_into; /* the set an element dump fills */
 };
 
-static int name_cmp(const void *a, const void *b)
+static int rb_gen(struct readback *rb, const struct nlmsghdr *nlh)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+	uint16_t gen = ntohs(g->res_id);
 
-/* l->want = the names of t's sets and the limit set, sorted. */
-static void live_expect(struct live *l, const struct nftb_table *t)
-{
-	l->n_want = t->n_sets + 1;
-	l->want = xcalloc(l->n_want, sizeof(*l->want));
-	for (size_t i = 0; i < t->n_sets; i++)
-		l->want[i] = t->sets[i].name;
-	l->want[t->n_sets] = NFTB_LIMIT_SET;
-	qsort(l->want, l->n_want, sizeof(*l->want), name_cmp);
-}
-
-static void live_free(struct live *l)
-{
-	free(l->want);
-	memset(l, 0, sizeof(*l));
-}
-
-static int live_reset_rules(void *arg)
-{
-	struct live *l = arg;
-
-	memset(l->rules, 0, sizeof(l->rules));
-	l->other_rules = 0;
+	if (rb->have_gen && gen != rb->gen)
+		return -EINTR; /* the ruleset changed between our dumps */
+	rb->have_gen = true;
+	rb->gen = gen;
 	return 0;
 }
 
-static int live_rule_cb(const struct nlmsghdr *nlh, void *arg)
+static void rb_clear_sets(struct readback *rb)
 {
-	struct live *l = arg;
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	const char *chain;
-	bool known = false;
+	for (size_t i = 0; i < rb->n_sets; i++)
+		nftnl_set_free(rb->sets[i]);
+	free(rb->sets);
+	rb->sets = NULL;
+	rb->n_sets = 0;
+}
 
-	if (!r)
-		abort();
-	if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
-		nftnl_rule_free(r);
-		return -EPROTO;
-	}
-	chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
-	for (unsigned c = 0; chain && c < NFTB_C_COUNT; c++) {
-		if (streq(chain, nftb_chain_name(c))) {
-			l->rules[c]++;
-			known = true;
-		}
-	}
-	l->other_rules += !known;
-	nftnl_rule_free(r);
+static int rb_reset_sets(void *arg)
+{
+	struct readback *rb = arg;
+
+	rb_clear_sets(rb);
+	rb->have_gen = false; /* the first dump: it sets the generation */
 	return 0;
 }
 
-static int live_reset_sets(void *arg)
+static int rb_set_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	struct live *l = arg;
-
-	l->n_sets = 0;
-	l->n_known = 0;
-	return 0;
-}
-
-static int live_set_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct live *l = arg;
+	struct readback *rb = arg;
 	struct nftnl_set *s = nftnl_set_alloc();
-	const char *name;
 
 	if (!s)
 		abort();
@@ -104,63 +74,215 @@ static int live_set_cb(const struct nlmsghdr *nlh, void *arg)
 		nftnl_set_free(s);
 		return -EPROTO;
 	}
-	name = nftnl_set_get_str(s, NFTNL_SET_NAME);
-	l->n_sets++;
-	if (name && l->want &&
-	    bsearch(&name, l->want, l->n_want, sizeof(*l->want), name_cmp))
-		l->n_known++;
-	nftnl_set_free(s);
-	return 0;
+	rb->sets = xrealloc(rb->sets, (rb->n_sets + 1) * sizeof(*rb->sets));
+	rb->sets[rb->n_sets++] = s;
+	return rb_gen(rb, nlh);
 }
 
-/* Reads our table of fam (rules only when rules). Returns 0, -ENOENT (no
- * table; no message) or -errno. */
-static int live_load(struct nl_sock *s, enum ufw_family fam, bool rules, struct live *l,
-		     struct diag *d)
+/* Elements, chains and rules of an interrupted dump are dropped with the whole read:
+ * nl_dump's retry would add them twice. */
+static int rb_interrupted(void *arg)
 {
-	static const struct nl_dump_ops rule_ops = {live_reset_rules, live_rule_cb};
-	static const struct nl_dump_ops set_ops = {live_reset_sets, live_set_cb};
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	(void)arg;
+	return -EINTR;
+}
+
+static int rb_elem_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct readback *rb = arg;
+
+	if (nftnl_set_elems_nlmsg_parse(nlh, rb->elems_into) < 0)
+		return -EPROTO;
+	return rb_gen(rb, nlh);
+}
+
+static int rb_chain_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct readback *rb = arg;
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	const char *table;
+	int err = 0;
+
+	if (!c)
+		abort();
+	if (nftnl_chain_nlmsg_parse(nlh, c) < 0)
+		err = -EPROTO;
+	table = err ? NULL : nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
+	if (table && streq(table, NFTB_TABLE))
+		nftd_add_chain(rb->t, c);
+	nftnl_chain_free(c);
+	return err ? err : rb_gen(rb, nlh);
+}
+
+static int rb_rule_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct readback *rb = arg;
 	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nftnl_set *st = nftnl_set_alloc();
+	int err = 0;
+
+	if (!r)
+		abort();
+	if (nftnl_rule_nlmsg_parse(nlh, r) < 0)
+		err = -EPROTO;
+	else
+		nftd_add_rule(rb->t, r);
+	nftnl_rule_free(r);
+	return err ? err : rb_gen(rb, nlh);
+}
+
+/* A request for our table's objects of type (GETSET, GETCHAIN, ...). */
+static struct nlmsghdr *rb_req(char *buf, uint16_t type, enum ufw_family fam,
+			       const char *set)
+{
 	struct nlmsghdr *nlh;
-	int err;
 
 	/* libmnl leaves attribute padding unset: no stack bytes to the kernel */
-	memset(buf, 0, sizeof(buf));
-	if (!r || !st)
-		abort();
-	/* The set dump first: unlike the rule dump, it fails with ENOENT when
-	 * the table does not exist. */
-	nlh =
-	    nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, (uint16_t)nftb_nfproto(fam), 0, 0);
-	nftnl_set_set_str(st, NFTNL_SET_TABLE, NFTB_TABLE);
-	nftnl_set_nlmsg_build_payload(nlh, st);
-	nftnl_set_free(st);
-	err = nl_dump(s, nlh, &set_ops, l, "sets of our table", d);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)nftb_nfproto(fam), 0,
-				    0);
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFTB_TABLE);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	if (!err && rules)
-		err = nl_dump(s, nlh, &rule_ops, l, "rules of our table", d);
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
+	nlh = nftnl_nlmsg_build_hdr(buf, type, (uint16_t)nftb_nfproto(fam), 0, 0);
+	mnl_attr_put_strz(nlh,
+			  type == NFT_MSG_GETSETELEM ? NFTA_SET_ELEM_LIST_TABLE
+			  : type == NFT_MSG_GETSET   ? NFTA_SET_TABLE
+			  : type == NFT_MSG_GETCHAIN ? NFTA_CHAIN_TABLE
+						     : NFTA_RULE_TABLE,
+			  NFTB_TABLE);
+	if (set)
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+	return nlh;
+}
+
+static int rb_elements(struct nl_sock *s, enum ufw_family fam, struct readback *rb,
+		       struct diag *d)
+{
+	static const struct nl_dump_ops ops = {rb_interrupted, rb_elem_cb};
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int err = 0;
+
+	for (size_t i = 0; !err && i < rb->n_sets; i++) {
+		const char *name = nftnl_set_get_str(rb->sets[i], NFTNL_SET_NAME);
+
+		rb->elems_into = rb->sets[i];
+		err = nl_dump(s, rb_req(buf, NFT_MSG_GETSETELEM, fam, name), &ops, rb,
+			      "elements of our sets", d);
+		if (!err)
+			nftd_add_set(rb->t, rb->elems_into);
+	}
 	return err;
 }
 
-/* "" when l holds t, else what differs (static text). */
-static const char *live_differs(const struct live *l, const struct nftb_table *t)
+/* One try at reading the table: -EINTR when the ruleset changed meanwhile. */
+static int rb_once(struct nl_sock *s, enum ufw_family fam, struct readback *rb,
+		   struct diag *d)
 {
-	if (l->other_rules)
-		return "rules in a chain we do not own";
-	for (unsigned c = 0; c < NFTB_C_COUNT; c++)
-		if (l->rules[c] != nftb_count_rules(t, c))
-			return "rule count of a chain";
-	if (l->n_sets != t->n_sets + 1)
-		return "number of sets";
-	if (l->n_known != l->n_sets)
-		return "a set is missing";
-	return "";
+	static const struct nl_dump_ops set_ops = {rb_reset_sets, rb_set_cb};
+	static const struct nl_dump_ops chain_ops = {rb_interrupted, rb_chain_cb};
+	static const struct nl_dump_ops rule_ops = {rb_interrupted, rb_rule_cb};
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	/* The set dump first: unlike the rule dump, it fails with ENOENT when
+	 * the table does not exist. */
+	int err = nl_dump(s, rb_req(buf, NFT_MSG_GETSET, fam, NULL), &set_ops, rb,
+			  "sets of our table", d);
+
+	if (!err)
+		err = rb_elements(s, fam, rb, d);
+	if (!err)
+		err = nl_dump(s, rb_req(buf, NFT_MSG_GETCHAIN, fam, NULL), &chain_ops, rb,
+			      "chains of our table", d);
+	if (!err)
+		err = nl_dump(s, rb_req(buf, NFT_MSG_GETRULE, fam, NULL), &rule_ops, rb,
+			      "rules of our table", d);
+	rb_clear_sets(rb);
+	return err;
+}
+
+/* Reads our table of fam into *t (initialised here, freed by the caller).
+ * Returns 0, -ENOENT (no table; no message) or -errno (reported). */
+static int read_table(struct nl_sock *s, enum ufw_family fam, struct nftd_table *t,
+		      struct diag *d)
+{
+	struct diag quiet;
+	int err = -EINTR;
+
+	diag_init(&quiet, NULL);
+	for (int i = 0; i < READ_RETRIES && err == -EINTR; i++) {
+		struct readback rb = {.t = t};
+
+		nftd_free(t);
+		nftd_init(t, fam == UFW_V6 ? 6 : 4);
+		err = rb_once(s, fam, &rb, i + 1 < READ_RETRIES ? &quiet : d);
+	}
+	diag_free(&quiet);
+	return err;
+}
+
+int nftb_read(enum ufw_family fam, struct nftd_table *t, struct diag *d)
+{
+	struct nl_sock *s = NULL;
+	int err = nl_open(&s, d);
+
+	nftd_init(t, fam == UFW_V6 ? 6 : 4);
+	if (!err)
+		err = read_table(s, fam, t, d);
+	nl_close(s);
+	return err;
+}
+
+/* What sync sends for t, decoded as the read-back is. */
+static void expected_table(const struct nftb_table *t, struct nftd_table *dt)
+{
+	nftd_init(dt, t->fam == UFW_V6 ? 6 : 4);
+	for (unsigned c = 0; c < NFTB_C_COUNT; c++) {
+		struct nftnl_chain *ch = nftb_chain_obj(t, c);
+
+		nftd_add_chain(dt, ch);
+		nftnl_chain_free(ch);
+	}
+	for (size_t i = 0; i <= t->n_sets; i++) {
+		struct nftnl_set *s = nftb_set_obj(t, i);
+
+		nftd_add_set(dt, s);
+		nftnl_set_free(s);
+	}
+	for (size_t i = 0; i < t->n_rules; i++) {
+		struct nftnl_rule *r = nftb_rule_obj(t, i);
+
+		nftd_add_rule(dt, r);
+		nftnl_rule_free(r);
+	}
+}
+
+/* The first line where a and b differ, NUL-terminated in buf ("" at end). */
+static void line_at(const char *s, size_t off, char *buf, size_t size)
+{
+	size_t n = strcspn(s + off, "\n");
+
+	snprintf(buf, size, "%.*s%s", (int)(n < size - 4 ? n : size - 4), s + off,
+		 n < size - 4 ? "" : "...");
+}
+
+/* NULL when live holds what t describes, else what differs (malloc'd). */
+static char *table_differs(const struct nftd_table *live, const struct nftb_table *t)
+{
+	struct nftd_table want;
+	struct strbuf a = {0}, b = {0};
+	char la[160], lb[160], *why = NULL;
+	size_t off = 0;
+
+	expected_table(t, &want);
+	nftd_canon(live, &a);
+	nftd_canon(&want, &b);
+	while (a.buf && b.buf && off < a.len && off < b.len && a.buf[off] == b.buf[off])
+		off++;
+	if (a.len != b.len || off != a.len) {
+		while (off > 0 && b.buf && b.buf[off - 1] != '\n')
+			off--;
+		line_at(sb_str(&a), off, la, sizeof(la));
+		line_at(sb_str(&b), off, lb, sizeof(lb));
+		why = xasprintf("live \"%s\", sync would install \"%s\"", la, lb);
+	}
+	sb_free(&a);
+	sb_free(&b);
+	nftd_free(&want);
+	return why;
 }
 
 static int build_all(const struct nftb_input *in, struct nftb_table t[2], struct diag *d)
@@ -174,22 +296,22 @@ static int build_all(const struct nftb_input *in, struct nftb_table t[2], struct
 
 static int verify(struct nl_sock *s, const struct nftb_table *t, struct diag *d)
 {
-	struct live l = {0};
-	const char *why;
+	struct nftd_table live;
+	char *why = NULL;
 	int err;
 
-	live_expect(&l, t);
-	err = live_load(s, t->fam, true, &l, d);
-
+	nftd_init(&live, t->fam == UFW_V6 ? 6 : 4);
+	err = read_table(s, t->fam, &live, d);
 	if (err == -ENOENT)
 		diag_err(d, NULL, 0, "table %s " NFTB_TABLE " missing after commit",
 			 nftb_family_name(t->fam));
-	else if (!err && *(why = live_differs(&l, t))) {
+	else if (!err && (why = table_differs(&live, t))) {
 		diag_err(d, NULL, 0, "table %s " NFTB_TABLE " differs after commit: %s",
 			 nftb_family_name(t->fam), why);
 		err = -EIO;
 	}
-	live_free(&l);
+	free(why);
+	nftd_free(&live);
 	return err;
 }
 
@@ -254,21 +376,29 @@ int nftb_remove(struct diag *d)
 	return err;
 }
 
+static int count_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	(void)nlh;
+	++*(size_t *)arg;
+	return 0;
+}
+
 int nftb_present_family(enum ufw_family fam, bool *yes, struct diag *d)
 {
+	static const struct nl_dump_ops ops = {NULL, count_cb};
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nl_sock *s = NULL;
-	struct live l = {0};
+	size_t n = 0;
 	int err = nl_open(&s, d);
 
 	*yes = false;
-	if (!err) {
-		err = live_load(s, fam, false, &l, d);
-		*yes = err == 0;
-		err = err == -ENOENT ? 0 : err;
-		live_free(&l);
-	}
+	/* the set dump fails with ENOENT when the table does not exist */
+	if (!err)
+		err = nl_dump(s, rb_req(buf, NFT_MSG_GETSET, fam, NULL), &ops, &n,
+			      "sets of our table", d);
+	*yes = err == 0;
 	nl_close(s);
-	return err;
+	return err == -ENOENT ? 0 : err;
 }
 
 int nftb_present(bool *yes, struct diag *d)
@@ -283,14 +413,13 @@ int nftb_present(bool *yes, struct diag *d)
 static int status_one(struct nl_sock *s, const struct nftb_table *t, bool want,
 		      struct diag *d)
 {
-	struct live l = {0};
+	struct nftd_table live;
 	const char *name = nftb_family_name(t->fam);
-	const char *why;
+	char *why = NULL;
 	int err;
 
-	live_expect(&l, t);
-	err = live_load(s, t->fam, true, &l, d);
-
+	nftd_init(&live, t->fam == UFW_V6 ? 6 : 4);
+	err = read_table(s, t->fam, &live, d);
 	if (err == -ENOENT) {
 		err = want ? 1 : 0;
 		if (want)
@@ -299,11 +428,12 @@ static int status_one(struct nl_sock *s, const struct nftb_table *t, bool want,
 		diag_warn(d, NULL, 0, "table %s " NFTB_TABLE " exists but is not wanted",
 			  name);
 		err = 1;
-	} else if (!err && *(why = live_differs(&l, t))) {
+	} else if (!err && (why = table_differs(&live, t))) {
 		diag_warn(d, NULL, 0, "table %s " NFTB_TABLE " differs: %s", name, why);
 		err = 1;
 	}
-	live_free(&l);
+	free(why);
+	nftd_free(&live);
 	return err;
 }
 

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "nft_decode.h"
 #include "rule.h"
 #include "ufw_conf.h"
 #include "util.h"
@@ -25,8 +26,8 @@ struct nftb_input {
  * Builds both tables (ip, and ip6 when in->ipv6) and, unless text is
  * non-NULL (then only their nft text is appended to it: a dry run), replaces
  * the live ones in ONE batch (the ip6 table is deleted when !in->ipv6), so
- * there is no instant without rules. Then reads them back and compares the
- * rules per chain and the sets with what was built. Returns 0, or -errno
+ * there is no instant without rules. Then reads them back and compares them
+ * (nft_decode's canonical text) with what was built. Returns 0, or -errno
  * after one error; on failure nothing changed.
  */
 int nftb_apply(const struct nftb_input *in, struct strbuf *text, struct diag *d);
@@ -39,6 +40,11 @@ int nftb_present(bool *yes, struct diag *d);
 
 /* The same for the table of one family only. */
 int nftb_present_family(enum ufw_family fam, bool *yes, struct diag *d);
+
+/* Reads our live table of fam into *t (initialised here; the caller frees it
+ * with nftd_free whatever the result), all of one ruleset generation.
+ * Returns 0, -ENOENT (no such table; no message) or -errno (reported). */
+int nftb_read(enum ufw_family fam, struct nftd_table *t, struct diag *d);
 
 /*
  * Compares the live tables with what nftb_apply would install: 0 equal,

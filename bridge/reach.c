@@ -284,7 +284,7 @@ static bool ignorable(const char *opt)
 	    "-m",	   "--comment",	    "--log-prefix",  "--log-level",
 	    "--limit",	   "--limit-burst", "--reject-with", "--name",
 	    "--mask",	   "--seconds",	    "--hitcount",    "--log-uid",
-	    "--tcp-flags",
+	    "--tcp-flags", "--set-xmark",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
@@ -620,12 +620,13 @@ static enum result eval_chain(const struct reach_ruleset *rs, const char *chain,
 
 static bool passes(const struct reach_start *s, const struct pkt *k)
 {
-	enum result r;
+	for (; s; s = s->next) {
+		enum result r = s->rs ? eval_chain(s->rs, s->chain, k, 0) : RES_ACCEPT;
 
-	if (!s->rs)
-		return true;
-	r = eval_chain(s->rs, s->chain, k, 0);
-	return r == RES_ACCEPT || r == RES_RETURN;
+		if (r != RES_ACCEPT && r != RES_RETURN)
+			return false;
+	}
+	return true;
 }
 
 /* ---- classes ---- */
@@ -801,8 +802,10 @@ static void grid_init(struct grid *g, const struct reach_start *live,
 	memset(g, 0, sizeof(*g));
 	g->family = p->family;
 	pfx_add(&g->src, &any);
-	collect(live->rs, &g->src, &g->dst, &pats);
-	collect(ufw->rs, &g->src, &g->dst, &pats);
+	for (const struct reach_start *st = live; st; st = st->next)
+		collect(st->rs, &g->src, &g->dst, &pats);
+	for (const struct reach_start *st = ufw; st; st = st->next)
+		collect(st->rs, &g->src, &g->dst, &pats);
 	if (p->has_host_addr) {
 		struct reach_pfx h = {.len = (uint8_t)fam_bits(p->family)};
 

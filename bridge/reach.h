@@ -54,10 +54,13 @@ struct reach_port {
 
 enum reach_verdict { REACH_OPEN, REACH_RESTRICTED, REACH_FILTERED, REACH_LOOPBACK };
 
-/* Where evaluation starts and what falling off that chain means. */
+/* Where evaluation starts and what falling off that chain means. A packet
+ * passes when every stage of the list lets it through (nftables runs each
+ * base chain on a hook in turn: an accept ends one, a drop ends all). */
 struct reach_start {
 	const struct reach_ruleset *rs; /* NULL: everything is accepted */
 	const char *chain;		/* "DOCKER-USER" live, ours for ufw's */
+	const struct reach_start *next; /* the next stage, or NULL */
 };
 
 struct reach_result {

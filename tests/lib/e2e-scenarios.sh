@@ -7,7 +7,7 @@
 # 22/tcp. Source bed.sh first; then `e2e_main LAYOUT VARIANT`.
 # E2E_ONLY="seed limit" runs only the named scenarios.
 
-E2E_SCENARIOS=(seed hostport source reject limit iface order route v6 egress lifecycle boot log fwdrop)
+E2E_SCENARIOS=(seed hostport source reject limit iface order route v6 egress lifecycle boot log fwdrop tamper)
 
 # The beds with v6 and udp echo services (no daemon: network namespaces).
 e2e_nsbed() { [ "$BED_LAYOUT" = docker28 ] || [ "$BED_LAYOUT" = docker29 ]; }
@@ -531,6 +531,69 @@ sc_fwdrop() {
 	E2E_CUR="fwdrop: after ufw reload" tcp "$BED_CLI4" 8080 filtered
 	t_eq "fwdrop: companion jumps after reload" 1 "$(n_jumps iptables)"
 	t_eq "fwdrop: companion jumps after reload (v6)" 1 "$(n_jumps ip6tables)"
+}
+
+# 15. Hand edits after sync: check's verdicts come from the live rules, not
+#     from ufw's files. A source added by hand to the rule (the nftables
+#     backend: an element in the set that holds ufw's allow; iptables: a
+#     rule ahead of it in our chain) opens the port to it; flushing our
+#     input chain opens every published port. check must say so (its
+#     verdicts are compared with the probes at each step, as everywhere)
+#     and report the drift (exit 3); a sync puts it right.
+tamper_add_source() {
+	local set
+	if [ "$BED_LAYOUT" = docker29 ]; then
+		set=$(srv nft list table ip ufw-docker |
+			awk '$1 == "set" { n = $2 } /5432/ { print n; exit }')
+		[ -n "$set" ] || { t_fail "tamper: no set holds 5432"; return 1; }
+		srv nft add element ip ufw-docker "$set" "{ $BED_CLI4 . tcp . 5432 }"
+	else
+		srv iptables -I ufw-docker-input 1 -s "$BED_CLI4" -p tcp \
+			-m conntrack --ctorigdstport 5432 -j RETURN
+	fi
+}
+tamper_flush() {
+	if [ "$BED_LAYOUT" = docker29 ]; then
+		srv nft flush chain ip ufw-docker input
+	else
+		srv iptables -F ufw-docker-input
+	fi
+}
+tamper_check_drift() {
+	local json rc
+	json=$(ufwd check --json 2>/dev/null)
+	rc=$?
+	t_eq "tamper: check exits 3 after $1" 3 "$rc"
+	if grep -q '"kind":"drift"' <<<"$json"; then
+		t_ok "tamper: check reports drift after $1"
+	else
+		t_fail "tamper: check reports no drift after $1: $(echo "$json" | cut -c1-300)"
+	fi
+}
+sc_tamper() {
+	bed_publish 5432 5432 || return 1
+	bed_publish 8080 8080 || return 1
+	u allow from "$BED_CLI4B" to any port 5432 || return 1
+	ud_sync "allow from .3 to any port 5432"
+	tcp "$BED_CLI4B" 5432 open
+	tcp "$BED_CLI4" 5432 filtered
+	tcp "$BED_CLI4" 8080 filtered
+	ck_flush
+	tamper_add_source || return 1
+	E2E_CUR="tamper: .2 added by hand" tcp "$BED_CLI4" 5432 open
+	E2E_CUR="tamper: .2 added by hand" tcp "$BED_CLI4B" 5432 open
+	# both sources tried get in, but only those two: "restricted"
+	CK_WANT=restricted ck_flush
+	tamper_check_drift "a source added by hand"
+	tamper_flush || return 1
+	E2E_CUR="tamper: input chain flushed" tcp "$BED_CLI4" 8080 open
+	E2E_CUR="tamper: input chain flushed" tcp "$BED_CLI4B" 8080 open
+	ck_flush
+	tamper_check_drift "a flush of our input chain"
+	ud_sync "after the hand edits"
+	E2E_CUR="tamper: synced again" tcp "$BED_CLI4" 8080 filtered
+	E2E_CUR="tamper: synced again" tcp "$BED_CLI4" 5432 filtered
+	E2E_CUR="tamper: synced again" tcp "$BED_CLI4B" 5432 open
 }
 
 # ---------------------------------------------------------------- driver

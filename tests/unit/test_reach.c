@@ -53,8 +53,8 @@ static void eval(const char *live_text, const char *ufw_text, const struct reach
 		 struct reach_result *res)
 {
 	struct reach_ruleset live = {0}, ufw = {0};
-	struct reach_start ls = {&live, "DOCKER-USER"};
-	struct reach_start us = {ufw_text ? &ufw : NULL, "ufw-docker-forward"};
+	struct reach_start ls = {&live, "DOCKER-USER", NULL};
+	struct reach_start us = {ufw_text ? &ufw : NULL, "ufw-docker-forward", NULL};
 
 	assert_int_equal(reach_parse(&live, p->family, live_text), 0);
 	if (ufw_text)

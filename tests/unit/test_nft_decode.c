@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test_nft_decode: nft_decode against two other translations: the verdicts
+ * reach draws from our decoded nf_tables table equal those it draws from
+ * xlate's iptables rules for the same ufw rules; and the shapes iptables-nft
+ * and nft write (prefixes, ranges, negations, wildcards, rbtree intervals). */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "helpers/fixtures.h"
+#include "nft_build.h"
+#include "nft_decode.h"
+#include "reach.h"
+#include "xlate.h"
+
+#define MAX_TUPLES 12
+
+struct dcase {
+	const char *name;
+	enum ufw_family fam;
+	enum ufw_policy policy;
+	enum ufw_loglevel level;
+	const char *tuples[MAX_TUPLES];
+};
+
+static const struct dcase cases[] = {
+    {"v4-drop",
+     UFW_V4,
+     UFW_POLICY_DROP,
+     UFW_LOGLEVEL_LOW,
+     {
+	 "deny any any 0.0.0.0/0 any 198.51.100.128/25 in",
+	 "allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "allow tcp 5432 0.0.0.0/0 any 203.0.113.42 in",
+	 "allow tcp 5432 0.0.0.0/0 any 198.51.100.0/24 in_eth0",
+	 "limit tcp 22 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "reject tcp 25 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "allow tcp 8000:8080 198.51.100.1 any 0.0.0.0/0 in",
+	 "allow any 53 0.0.0.0/0 any 10.0.0.0/8 in",
+	 "deny udp 9000 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "allow udp 9000:9010 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "route:deny tcp 5432 203.0.113.2 any 203.0.113.99 in_eth1!out_docker0",
+     }},
+    {"v4-accept",
+     UFW_V4,
+     UFW_POLICY_ACCEPT,
+     UFW_LOGLEVEL_MEDIUM,
+     {
+	 "deny tcp 5432 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "allow tcp 5432 0.0.0.0/0 any 198.51.100.7 in",
+	 "reject_log-all udp 53 0.0.0.0/0 any 0.0.0.0/0 in",
+	 "deny tcp 8080 198.51.100.1 any 0.0.0.0/0 in_eth0",
+     }},
+    {"v6-drop",
+     UFW_V6,
+     UFW_POLICY_DROP,
+     UFW_LOGLEVEL_HIGH,
+     {
+	 "allow tcp 80 ::/0 any ::/0 in",
+	 "allow tcp 5432 ::/0 any 2001:db8:2::/48 in",
+	 "deny tcp 5432 ::/0 any 2001:db8:2:1::/64 in",
+	 "limit tcp 22 ::/0 any ::/0 in",
+	 "reject udp 53 2001:db8::1 any ::/0 in",
+     }},
+};
+
+/* Published ports probed in every case: host address, port, proto. */
+static const struct {
+	const char *host;
+	uint16_t port;
+	uint8_t proto;
+} probes[] = {
+    {NULL, 80, IPPROTO_TCP},   {NULL, 5432, IPPROTO_TCP}, {NULL, 22, IPPROTO_TCP},
+    {NULL, 25, IPPROTO_TCP},   {NULL, 8080, IPPROTO_TCP}, {NULL, 53, IPPROTO_UDP},
+    {NULL, 53, IPPROTO_TCP},   {NULL, 9005, IPPROTO_UDP}, {NULL, 9000, IPPROTO_UDP},
+    {NULL, 4444, IPPROTO_TCP}, {"v4", 8000, IPPROTO_TCP}, {"v6", 53, IPPROTO_UDP},
+};
+
+static char *skip_ifaces[] = {"docker0", "br-+"};
+
+static void world(const struct dcase *c, struct ufw_ruleset *rs, struct ufw_state *st,
+		  struct ufwd_config *cfg)
+{
+	memset(rs, 0, sizeof(*rs));
+	memset(cfg, 0, sizeof(*cfg));
+	*st = (struct ufw_state){.ipv6 = true,
+				 .enabled = true,
+				 .input_policy = c->policy,
+				 .forward_policy = UFW_POLICY_DROP,
+				 .loglevel = c->level};
+	cfg->internal_ifaces = skip_ifaces;
+	cfg->n_internal_ifaces = 2;
+	for (unsigned i = 0; i < MAX_TUPLES && c->tuples[i]; i++)
+		add_tuple(rs, c->fam, c->tuples[i], 10 + i);
+}
+
+/* Our table as sync sends it, decoded (objects from nft_push). */
+static void decode_built(const struct nftb_table *t, struct nftd_table *dt)
+{
+	nftd_init(dt, t->fam == UFW_V6 ? 6 : 4);
+	for (unsigned c = 0; c < NFTB_C_COUNT; c++) {
+		struct nftnl_chain *ch = nftb_chain_obj(t, c);
+
+		nftd_add_chain(dt, ch);
+		nftnl_chain_free(ch);
+	}
+	for (size_t i = 0; i <= t->n_sets; i++) {
+		struct nftnl_set *s = nftb_set_obj(t, i);
+
+		nftd_add_set(dt, s);
+		nftnl_set_free(s);
+	}
+	for (size_t i = 0; i < t->n_rules; i++) {
+		struct nftnl_rule *r = nftb_rule_obj(t, i);
+
+		nftd_add_rule(dt, r);
+		nftnl_rule_free(r);
+	}
+}
+
+static void probe_port(struct reach_port *p, int family, unsigned k)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->proto = probes[k].proto;
+	p->host_port = probes[k].port;
+	p->container_port = 80;
+	inet_pton(family == 6 ? AF_INET6 : AF_INET,
+		  family == 6 ? "2001:db8:1::2" : "203.0.113.2", &p->container);
+	memcpy(p->out_if, "docker0", 8);
+	if (probes[k].host && streq(probes[k].host, family == 6 ? "v6" : "v4")) {
+		p->has_host_addr = true;
+		inet_pton(family == 6 ? AF_INET6 : AF_INET,
+			  family == 6 ? "2001:db8::1" : "198.51.100.1", &p->host);
+	}
+}
+
+static char *joined(char **v, size_t n)
+{
+	struct strbuf b = {0};
+
+	for (size_t i = 0; i < n; i++)
+		sb_addf(&b, "%s|", v[i]);
+	return sb_detach(&b);
+}
+
+/* Both translations of one case give every probe the same verdict and the
+ * same sources. */
+static void agree(const struct dcase *c)
+{
+	struct ufw_ruleset rs;
+	struct ufw_state st;
+	struct ufwd_config cfg;
+	struct diag d;
+	struct strbuf ipt = {0}, nft = {0};
+	struct nftb_table t = {0};
+	struct nftd_table dt;
+	struct reach_ruleset a = {0}, b = {0};
+	int family = c->fam == UFW_V6 ? 6 : 4;
+
+	world(c, &rs, &st, &cfg);
+	diag_init(&d, stderr);
+	assert_int_equal(xlate_block(&rs, c->fam, &st, &cfg, &ipt, &d), 0);
+	assert_int_equal(nftb_build(&rs, c->fam, &st, &cfg, &t, &d), 0);
+	decode_built(&t, &dt);
+	nftd_reach_text(&dt, &nft);
+	if (dt.undecoded)
+		fail_msg("%s: %u undecoded rules: %s", c->name, dt.undecoded, strstr(sb_str(&nft), "--nft-undecoded"));
+	assert_int_equal(reach_parse(&a, family, sb_str(&ipt)), 0);
+	assert_int_equal(reach_parse(&b, family, sb_str(&nft)), 0);
+	if (b.unknown)
+		fail_msg("%s: reach cannot read:\n%s", c->name, sb_str(&nft));
+	for (unsigned k = 0; k < ARRAY_SIZE(probes); k++) {
+		struct reach_start sa = {&a, UFWD_CHAIN_ENTRY, NULL};
+		struct reach_start sb = {&b, "forward", NULL};
+		struct reach_start none = {NULL, "", NULL};
+		struct reach_result ra, rb;
+		struct reach_port p;
+		char *ja, *jb;
+
+		probe_port(&p, family, k);
+		reach_eval(&sa, &none, &p, (const char *const *)skip_ifaces, 2, &ra);
+		reach_eval(&sb, &none, &p, (const char *const *)skip_ifaces, 2, &rb);
+		ja = joined(ra.sources, ra.n_sources);
+		jb = joined(rb.sources, rb.n_sources);
+		if (ra.verdict != rb.verdict || !streq(ja, jb))
+			fail_msg("%s: port %u/%u: iptables %s [%s], nftables %s [%s]\n%s",
+				 c->name, p.host_port, p.proto,
+				 reach_verdict_name(ra.verdict), ja,
+				 reach_verdict_name(rb.verdict), jb, sb_str(&nft));
+		free(ja);
+		free(jb);
+		reach_result_free(&ra);
+		reach_result_free(&rb);
+	}
+	reach_ruleset_free(&a);
+	reach_ruleset_free(&b);
+	nftd_free(&dt);
+	nftb_free(&t);
+	sb_free(&ipt);
+	sb_free(&nft);
+	ufw_ruleset_free(&rs);
+	diag_free(&d);
+}
+
+static void test_backends_agree(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		agree(&cases[i]);
+}
+
+/* The canonical text of a built table does not depend on element order,
+ * and a changed element changes it. */
+static void test_canon(void **state)
+{
+	struct ufw_ruleset rs;
+	struct ufw_state st;
+	struct ufwd_config cfg;
+	struct diag d;
+	struct nftb_table t = {0};
+	struct nftd_table x, y;
+	struct strbuf a = {0}, b = {0};
+	struct nftb_elem tmp;
+
+	(void)state;
+	world(&cases[0], &rs, &st, &cfg);
+	diag_init(&d, stderr);
+	assert_int_equal(nftb_build(&rs, UFW_V4, &st, &cfg, &t, &d), 0);
+	decode_built(&t, &x);
+	nftd_canon(&x, &a);
+	for (size_t i = 0; i < t.n_sets; i++) {
+		if (t.sets[i].n < 2)
+			continue;
+		tmp = t.sets[i].v[0];
+		t.sets[i].v[0] = t.sets[i].v[t.sets[i].n - 1];
+		t.sets[i].v[t.sets[i].n - 1] = tmp;
+	}
+	decode_built(&t, &y);
+	nftd_canon(&y, &b);
+	assert_string_equal(sb_str(&a), sb_str(&b));
+	nftd_free(&y);
+	sb_reset(&b);
+	assert_true(t.n_sets > 0 && t.sets[0].n > 0);
+	t.sets[0].v[0].f[NFTB_F_SADDR].lo[3] ^= 1;
+	decode_built(&t, &y);
+	nftd_canon(&y, &b);
+	assert_string_not_equal(sb_str(&a), sb_str(&b));
+	nftd_free(&x);
+	nftd_free(&y);
+	nftb_free(&t);
+	sb_free(&a);
+	sb_free(&b);
+	ufw_ruleset_free(&rs);
+	diag_free(&d);
+}
+
+/* ---- hand-built shapes (as iptables-nft and nft write them) ---- */
+
+static void x_reg(struct nftnl_rule *r, const char *name, uint16_t key_attr, uint32_t key,
+		  uint16_t dreg_attr)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc(name);
+
+	nftnl_expr_set_u32(e, key_attr, key);
+	nftnl_expr_set_u32(e, dreg_attr, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+}
+
+static void x_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+}
+
+static void x_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	nftnl_rule_add_expr(r, e);
+}
+
+static void x_mask(struct nftnl_rule *r, const void *mask, const void * xor, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, xor, len);
+	nftnl_rule_add_expr(r, e);
+}
+
+static void x_range(struct nftnl_rule *r, uint16_t lo, uint16_t hi)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("range");
+	uint16_t a = htons(lo), b = htons(hi);
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_OP, NFT_RANGE_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, &a, 2);
+	nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, &b, 2);
+	nftnl_rule_add_expr(r, e);
+}
+
+static void x_verdict(struct nftnl_rule *r, int v, const char *chain)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)v);
+	if (chain)
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+	nftnl_rule_add_expr(r, e);
+}
+
+static struct nftnl_rule *new_rule(const char *chain)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	return r;
+}
+
+/* Decodes r into t and returns the reach text's last line. */
+static char *decoded_line(struct nftd_table *t, struct nftnl_rule *r)
+{
+	struct strbuf out = {0};
+	char *nl, *line;
+
+	nftd_add_rule(t, r);
+	nftnl_rule_free(r);
+	nftd_reach_text(t, &out);
+	assert_true(out.len > 0);
+	out.buf[out.len - 1] = '\0';
+	nl = strrchr(out.buf, '\n');
+	line = xstrdup(nl ? nl + 1 : out.buf);
+	sb_free(&out);
+	return line;
+}
+
+static void test_shapes(void **state)
+{
+	struct nftd_table t;
+	struct nftnl_rule *r;
+	char *line;
+	uint8_t a[4] = {198, 51, 100, 0}, m[4] = {255, 255, 255, 0}, z[4] = {0};
+	uint8_t tcp = IPPROTO_TCP;
+	char br[3] = {'b', 'r', '-'}, eth[16] = "eth0";
+
+	(void)state;
+	nftd_init(&t, 4);
+	/* ip saddr 198.51.100.0/24 tcp dport 8000-8080 iifname "br-*" accept */
+	r = new_rule("c");
+	x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+	x_mask(r, m, z, 4);
+	x_cmp(r, NFT_CMP_EQ, a, 4);
+	x_reg(r, "meta", NFTNL_EXPR_META_KEY, NFT_META_L4PROTO, NFTNL_EXPR_META_DREG);
+	x_cmp(r, NFT_CMP_EQ, &tcp, 1);
+	x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+	x_range(r, 8000, 8080);
+	x_reg(r, "meta", NFTNL_EXPR_META_KEY, NFT_META_IIFNAME, NFTNL_EXPR_META_DREG);
+	x_cmp(r, NFT_CMP_EQ, br, 3);
+	x_verdict(r, NF_ACCEPT, NULL);
+	line = decoded_line(&t, r);
+	assert_string_equal(
+	    line, "-A c -s 198.51.100.0/24 -p 6 --dport 8000:8080 -i br-+ -j ACCEPT");
+	free(line);
+	/* oifname != "eth0" goto x */
+	r = new_rule("c");
+	x_reg(r, "meta", NFTNL_EXPR_META_KEY, NFT_META_OIFNAME, NFTNL_EXPR_META_DREG);
+	x_cmp(r, NFT_CMP_NEQ, eth, 16);
+	x_verdict(r, NFT_GOTO, "x");
+	line = decoded_line(&t, r);
+	assert_string_equal(line, "-A c ! -o eth0 -g x");
+	free(line);
+	/* a port compared twice, and an unknown expression: never matches */
+	r = new_rule("c");
+	x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+	x_range(r, 1, 2);
+	x_range(r, 3, 4);
+	x_verdict(r, NF_DROP, NULL);
+	line = decoded_line(&t, r);
+	assert_non_null(strstr(line, "--nft-undecoded \"two matches on one field\""));
+	free(line);
+	r = new_rule("c");
+	nftnl_rule_add_expr(r, nftnl_expr_alloc("fib"));
+	x_verdict(r, NF_DROP, NULL);
+	line = decoded_line(&t, r);
+	assert_non_null(strstr(line, "--nft-undecoded \"fib\""));
+	free(line);
+	assert_int_equal(t.undecoded, 2);
+	nftd_free(&t);
+}
+
+/* A one-field interval set (rbtree) as the kernel dumps it: each interval
+ * as its start and a flagged end one past its last address. */
+static void test_rbtree_set(void **state)
+{
+	static const uint8_t keys[][4] = {
+	    {198, 51, 100, 0}, {198, 51, 101, 0}, {203, 0, 113, 8}, {203, 0, 113, 12}};
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_rule *r;
+	struct nftd_table t;
+	struct strbuf out = {0};
+	struct nftnl_expr *e;
+
+	(void)state;
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "nets");
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 7);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 4);
+	for (int i = 3; i >= 0; i--) { /* dumped highest first */
+		struct nftnl_set_elem *el = nftnl_set_elem_alloc();
+
+		nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, keys[i], 4);
+		if (i % 2)
+			nftnl_set_elem_set_u32(el, NFTNL_SET_ELEM_FLAGS,
+					       NFT_SET_ELEM_INTERVAL_END);
+		nftnl_set_elem_add(s, el);
+	}
+	nftd_init(&t, 4);
+	nftd_add_set(&t, s);
+	nftnl_set_free(s);
+	r = new_rule("c");
+	x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+	e = nftnl_expr_alloc("lookup");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, "nets");
+	nftnl_rule_add_expr(r, e);
+	x_verdict(r, NF_DROP, NULL);
+	nftd_add_rule(&t, r);
+	nftnl_rule_free(r);
+	nftd_reach_text(&t, &out);
+	assert_string_equal(sb_str(&out), "-A c -s 198.51.100.0/24 -j DROP\n"
+					  "-A c -s 203.0.113.8/30 -j DROP\n");
+	sb_reset(&out);
+	nftd_canon(&t, &out);
+	assert_non_null(
+	    strstr(sb_str(&out), "set nets element 198.51.100.0-198.51.100.255\n"));
+	sb_free(&out);
+	nftd_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_backends_agree),
+	    cmocka_unit_test(test_canon),
+	    cmocka_unit_test(test_shapes),
+	    cmocka_unit_test(test_rbtree_set),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
