@@ -736,10 +736,8 @@ static void nft_drift(struct live_survey *s, const char *msg)
 	s->nft_tables = missing ? "missing" : "different";
 	s->nft_family = str_startswith(msg, "table ip6 ") ? 6 : 4;
 	add_problem(s, "drift", s->nft_family, "ufw-docker sync", "nftables: %s: %s", msg,
-		    missing ? "Docker's rules alone decide for that family "
-			      "(published ports open)"
-			    : "verdicts are those of the rules sync would install, "
-			      "not of the live table");
+		    missing ? "ufw's rules do not reach that family's containers"
+			    : "the verdicts are the live table's, not ufw's");
 }
 
 /* Our tables against what sync would install now (sets s->nft_tables). */
@@ -796,7 +794,6 @@ static void check_companion(struct live_survey *s, const struct live_family *lf,
 
 	if (lf->ufw_variant != LIVE_NONE &&
 	    backend_companion_tx(fam, true, &tx, d) == 0 && tx.len) {
-		s->no_companion[lf->family == 6] = true;
 		add_problem(s, "companion", lf->family, "ufw-docker sync",
 			    "IPv%d: ufw's %s does not jump exactly once to %s, or "
 			    "chains of the iptables backend are loaded: what our "
@@ -846,29 +843,56 @@ static void name_ports(struct live_survey *s)
 	docker_names_free(&n);
 }
 
-#define DROP_ALL "ufw-docker-forward-policy"
+/* Where a new connection to a published port must get through, in the
+ * kernel's order. The iptables backend: DOCKER-USER (its RETURN: Docker's
+ * rules accept). The nftables backend: Docker's nftables accept what they
+ * publish, then iptables' FORWARD as ufw left it (its policy, ufw's route
+ * rules, our companion accepting the mark our table set). Either way our
+ * nf_tables table's base chains, read back, when it exists. */
+struct stages {
+	struct reach_ruleset docker, forward;
+	struct live_nft nft;
+	struct reach_start first, fwd;
+};
 
-/* Under the nftables backend with ufw active: ufw's FORWARD policy (drop or
- * reject) meets new connections when the companion jump is missing. */
-static bool forward_drops_all(const struct live_survey *s, int family)
+static int stages_load(struct live_survey *s, const struct live_family *lf,
+		       struct stages *sg, struct diag *d)
 {
-	return s->st.enabled && s->st.forward_policy != UFW_POLICY_ACCEPT &&
-	       s->no_companion[family == 6];
+	char *dtext = nft_backend(s) ? NULL : docker_filter_text(lf, d);
+	int ret = live_nft_load(&sg->nft, lf->family, d);
+
+	sg->first = (struct reach_start){NULL, "DOCKER-USER", NULL};
+	sg->fwd = (struct reach_start){NULL, "FORWARD", NULL};
+	if (ret == 0 && dtext) {
+		ret = reach_parse(&sg->docker, lf->family, dtext);
+		sg->first.rs = &sg->docker;
+	}
+	if (ret == 0 && nft_backend(s) && lf->ufw_variant != LIVE_NONE &&
+	    lf->filter_text) {
+		ret = reach_parse(&sg->forward, lf->family, lf->filter_text);
+		sg->fwd.rs = &sg->forward;
+	}
+	sg->first.next = live_nft_stages(&sg->nft, sg->fwd.rs ? &sg->fwd : NULL);
+	free(dtext);
+	return ret;
 }
 
-/* One family: structure, drift, then every published port. A packet must
- * pass Docker's side (DOCKER-USER; Docker's nftables backend accepts what it
- * publishes) and then every base chain of our nf_tables table, as the kernel
- * runs them: the table is read back and its own rules evaluated. */
+static void stages_free(struct stages *sg)
+{
+	reach_ruleset_free(&sg->docker);
+	reach_ruleset_free(&sg->forward);
+	live_nft_free(&sg->nft);
+}
+
+/* One family: structure, drift, then every published port, its verdict from
+ * the live stages above; ufw's verdict from the rules sync would write. */
 static int survey_family(struct live_survey *s, size_t k, struct diag *d)
 {
 	struct live_family *lf = &s->fam[k];
 	enum ufw_family fam = lf->family == 6 ? UFW_V6 : UFW_V4;
-	struct reach_ruleset lrs = {0}, urs = {0};
-	struct live_nft ln = {0};
+	struct reach_ruleset urs = {0};
+	struct stages sg = {0};
 	struct strbuf expected = {0};
-	char *dtext = docker_filter_text(lf, d);
-	struct reach_start live = {&lrs, "DOCKER-USER", NULL};
 	struct reach_start ufw = {NULL, UFWD_CHAIN_ENTRY, NULL};
 	int ret = xlate_block(&s->rs, fam, &s->st, &s->cfg, &expected, d);
 
@@ -877,31 +901,16 @@ static int survey_family(struct live_survey *s, size_t k, struct diag *d)
 		ufw.rs = &urs;
 	}
 	if (ret == 0)
-		ret = live_nft_load(&ln, lf->family, d);
-	live.next = live_nft_stages(&ln);
-	if (nft_backend(s))
-		live.rs = NULL;
-	if (nft_backend(s) && forward_drops_all(s, lf->family)) {
-		/* ufw's FORWARD policy drops new connections no companion lets
-		 * through, whatever Docker's and our nft rules say (route rules
-		 * in ufw-user-forward are not modelled here) */
-		free(dtext);
-		dtext = xstrdup(":" DROP_ALL " - [0:0]\n-A " DROP_ALL " -j DROP\n");
-		live = (struct reach_start){&lrs, DROP_ALL, NULL};
-	}
-	if (ret == 0)
-		ret = reach_parse(&lrs, lf->family, dtext);
+		ret = stages_load(s, lf, &sg, d);
 	if (ret == 0)
 		ret = reach_parse(&urs, lf->family, sb_str(&expected));
 	if (ret == 0)
-		add_ports(s, lf, &live, &ufw);
+		add_ports(s, lf, &sg.first, &ufw);
 	else
 		diag_err(d, NULL, 0, "IPv%d: cannot read the rules", lf->family);
-	live_nft_free(&ln);
-	reach_ruleset_free(&lrs);
+	stages_free(&sg);
 	reach_ruleset_free(&urs);
 	sb_free(&expected);
-	free(dtext);
 	return ret;
 }
 

@@ -89,7 +89,6 @@ struct live_survey {
 	const char *nft_tables;
 	int nft_family;	      /* missing or different: the family (4 or 6) found first */
 	bool nft_absent[2];   /* our table of IPv4 [0] / IPv6 [1] is not loaded */
-	bool no_companion[2]; /* ufw's FORWARD lacks our companion jump */
 	bool docker_names;    /* Docker's API answered (names looked up) */
 };
 

@@ -80,7 +80,11 @@ void live_nft_free(struct live_nft *ln)
 	memset(ln, 0, sizeof(*ln));
 }
 
-const struct reach_start *live_nft_stages(const struct live_nft *ln)
+const struct reach_start *live_nft_stages(struct live_nft *ln,
+					  const struct reach_start *then)
 {
-	return ln->n ? &ln->stages[0] : NULL;
+	if (!ln->n)
+		return then;
+	ln->stages[ln->n - 1].next = then;
+	return &ln->stages[0];
 }

@@ -25,8 +25,10 @@ struct live_nft {
 int live_nft_load(struct live_nft *ln, int family, struct diag *d);
 void live_nft_free(struct live_nft *ln);
 
-/* The first stage, or NULL when the table filters nothing that is forwarded.
- * Borrowed from ln. */
-const struct reach_start *live_nft_stages(const struct live_nft *ln);
+/* The first stage, the last one followed by then (the stage after our
+ * table's, or NULL); then itself when our table filters nothing that is
+ * forwarded. Borrowed from ln. */
+const struct reach_start *live_nft_stages(struct live_nft *ln,
+					  const struct reach_start *then);
 
 #endif

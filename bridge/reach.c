@@ -1,508 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* reach: parses filter-table rules and evaluates them per equivalence class
- * (source, original destination, in-interface) of a DNAT'd connection. */
-#include "reach.h"
+/* reach: evaluates parsed rules per equivalence class (source, original
+ * destination, in-interface) of a DNAT'd connection; says who gets through. */
+#include "reach_rule.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-
-#define REACH_MAX_DEPTH 16
-#define REACH_MAX_PORTS 16
-
-enum ct_bit {
-	CT_NEW = 1,
-	CT_ESTABLISHED = 2,
-	CT_RELATED = 4,
-	CT_INVALID = 8,
-	CT_UNTRACKED = 16,
-	CT_SNAT = 32,
-	CT_DNAT = 64,
-};
-
-struct addr_match {
-	bool set, neg;
-	struct reach_pfx p;
-};
-
-struct if_match {
-	bool set, neg;
-	char name[17];
-};
-
-struct port_match {
-	bool set, neg;
-	unsigned n;
-	uint16_t lo[REACH_MAX_PORTS], hi[REACH_MAX_PORTS];
-};
-
-enum target_kind {
-	T_NONE,
-	T_ACCEPT,
-	T_DROP,
-	T_REJECT,
-	T_RETURN,
-	T_JUMP,
-	T_GOTO,
-	T_OTHER
-};
-
-struct reach_rule {
-	char *chain;
-	bool unknown; /* an option we cannot read: never matches */
-	bool rate;    /* -m recent --update/--rcheck: assumed under the limit */
-	bool proto_set, proto_neg;
-	int proto;
-	struct addr_match src, dst, origsrc, origdst;
-	struct if_match in, out;
-	struct port_match dport, sport, origdport, origsport;
-	bool state_set, state_neg;
-	unsigned state;
-	bool ctdir_reply;
-	enum target_kind kind;
-	char *target;
-};
-
-/* ---- addresses ---- */
-
-static unsigned fam_bits(int family)
-{
-	return family == 6 ? 128 : 32;
-}
-
-static bool mask_len(const uint8_t *m, unsigned bits, uint8_t *len)
-{
-	unsigned n = 0;
-
-	while (n < bits && (m[n / 8] & (0x80 >> (n % 8))))
-		n++;
-	for (unsigned i = n; i < bits; i++)
-		if (m[i / 8] & (0x80 >> (i % 8)))
-			return false; /* not contiguous */
-	*len = (uint8_t)n;
-	return true;
-}
-
-static void pfx_clear_host(struct reach_pfx *p)
-{
-	for (unsigned i = p->len; i < 128; i++)
-		p->a[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
-}
-
-bool reach_pfx_parse(const char *s, int family, struct reach_pfx *out)
-{
-	int af = family == 6 ? AF_INET6 : AF_INET;
-	unsigned bits = fam_bits(family);
-	char buf[INET6_ADDRSTRLEN + 64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	struct reach_pfx p = {.len = (uint8_t)bits};
-
-	if (n >= sizeof(buf))
-		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(af, buf, p.a) != 1)
-		return false;
-	if (slash) {
-		char *end;
-		unsigned long l = strtoul(slash + 1, &end, 10);
-		uint8_t m[16] = {0};
-
-		if (*end == '\0' && end != slash + 1 && l <= bits)
-			p.len = (uint8_t)l;
-		else if (inet_pton(af, slash + 1, m) != 1 || !mask_len(m, bits, &p.len))
-			return false;
-	}
-	pfx_clear_host(&p);
-	*out = p;
-	return true;
-}
-
-void reach_pfx_format(const struct reach_pfx *p, int family, struct strbuf *out)
-{
-	char buf[INET6_ADDRSTRLEN];
-
-	inet_ntop(family == 6 ? AF_INET6 : AF_INET, p->a, buf, sizeof(buf));
-	sb_adds(out, buf);
-	if (p->len != fam_bits(family))
-		sb_addf(out, "/%u", p->len);
-}
-
-/* outer contains inner (equal counts). */
-static bool pfx_contains(const struct reach_pfx *outer, const struct reach_pfx *inner)
-{
-	if (outer->len > inner->len)
-		return false;
-	for (unsigned i = 0; i < outer->len; i++) {
-		uint8_t bit = 0x80 >> (i % 8);
-
-		if ((outer->a[i / 8] & bit) != (inner->a[i / 8] & bit))
-			return false;
-	}
-	return true;
-}
-
-static bool pfx_eq(const struct reach_pfx *a, const struct reach_pfx *b)
-{
-	return a->len == b->len && pfx_contains(a, b);
-}
-
-/* ---- words ---- */
-
-/* Splits line into words; "..." quotes with \" and \\ escapes. */
-static int split_words(const char *line, char ***words, size_t *n)
-{
-	struct strbuf w = {0};
-	char **v = NULL;
-	size_t cnt = 0;
-	const char *s = line;
-
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s)
-			break;
-		sb_reset(&w);
-		sb_addn(&w, "", 0);
-		while (*s && *s != ' ' && *s != '\t') {
-			if (*s != '"') {
-				sb_addc(&w, *s++);
-				continue;
-			}
-			for (s++; *s && *s != '"'; s++) {
-				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
-					s++;
-				sb_addc(&w, *s);
-			}
-			if (*s != '"') {
-				sb_free(&w);
-				for (size_t i = 0; i < cnt; i++)
-					free(v[i]);
-				free(v);
-				return -EINVAL;
-			}
-			s++;
-		}
-		v = xrealloc(v, (cnt + 1) * sizeof(*v));
-		v[cnt++] = xstrdup(sb_str(&w));
-	}
-	sb_free(&w);
-	*words = v;
-	*n = cnt;
-	return 0;
-}
-
-/* ---- rule parsing ---- */
-
-static int proto_number(const char *s)
-{
-	static const struct {
-		const char *name;
-		int num;
-	} t[] = {{"tcp", 6},	{"udp", 17},	  {"icmp", 1},	     {"esp", 50},
-		 {"ah", 51},	{"gre", 47},	  {"ipv6-icmp", 58}, {"icmpv6", 58},
-		 {"sctp", 132}, {"udplite", 136}, {"all", 0}};
-	char *end;
-	long n;
-
-	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-		if (streq(s, t[i].name))
-			return t[i].num;
-	n = strtol(s, &end, 10);
-	return (*s && !*end && n >= 0 && n <= 255) ? (int)n : -1;
-}
-
-static bool parse_port(const char *s, uint16_t *v)
-{
-	char *end;
-	unsigned long n = strtoul(s, &end, 10);
-
-	if (end == s || n > 65535)
-		return false;
-	*v = (uint16_t)n;
-	return *end == '\0';
-}
-
-/* "80", "1000:2000", "22,80,1000:2000" */
-static bool parse_ports(const char *s, struct port_match *pm)
-{
-	char *dup = xstrdup(s), *save = NULL, *tok;
-	bool ok = true;
-
-	pm->n = 0;
-	for (tok = strtok_r(dup, ",", &save); tok && ok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		char *colon = strchr(tok, ':');
-
-		if (pm->n == REACH_MAX_PORTS) {
-			ok = false;
-			break;
-		}
-		if (colon)
-			*colon = '\0';
-		ok = parse_port(tok, &pm->lo[pm->n]);
-		pm->hi[pm->n] = pm->lo[pm->n];
-		if (ok && colon)
-			ok = parse_port(colon[1] ? colon + 1 : "65535", &pm->hi[pm->n]);
-		pm->n++;
-	}
-	free(dup);
-	pm->set = ok && pm->n > 0;
-	return pm->set;
-}
-
-static unsigned parse_state(const char *s)
-{
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} t[] = {{"NEW", CT_NEW},
-		 {"ESTABLISHED", CT_ESTABLISHED},
-		 {"RELATED", CT_RELATED},
-		 {"INVALID", CT_INVALID},
-		 {"UNTRACKED", CT_UNTRACKED},
-		 {"SNAT", CT_SNAT},
-		 {"DNAT", CT_DNAT}};
-	char *dup = xstrdup(s), *save = NULL, *tok;
-	unsigned bits = 0;
-
-	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-			if (streq(tok, t[i].name))
-				bits |= t[i].bit;
-	free(dup);
-	return bits;
-}
-
-/* Options taking one argument we do not need for the verdict. */
-static bool ignorable(const char *opt)
-{
-	static const char *const t[] = {
-	    "-m",	   "--comment",	    "--log-prefix",  "--log-level",
-	    "--limit",	   "--limit-burst", "--reject-with", "--name",
-	    "--mask",	   "--seconds",	    "--hitcount",    "--log-uid",
-	    "--tcp-flags", "--set-xmark",
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-		if (streq(opt, t[i]))
-			return true;
-	return false;
-}
-
-/* Options without argument that do not change the verdict. */
-static bool ignorable_flag(const char *opt)
-{
-	static const char *const t[] = {"--set",
-					"--rsource",
-					"--rdest",
-					"--rttl",
-					"--log-tcp-sequence",
-					"--log-tcp-options",
-					"--log-ip-options",
-					"--reap"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-		if (streq(opt, t[i]))
-			return true;
-	return false;
-}
-
-static bool set_addr(struct addr_match *m, const char *v, bool neg, int family)
-{
-	m->set = true;
-	m->neg = neg;
-	return reach_pfx_parse(v, family, &m->p);
-}
-
-static bool set_if(struct if_match *m, const char *v, bool neg)
-{
-	if (strlen(v) >= sizeof(m->name))
-		return false;
-	m->set = true;
-	m->neg = neg;
-	strcpy(m->name, v);
-	return true;
-}
-
-static void set_target(struct reach_rule *r, const char *opt, const char *v)
-{
-	static const struct {
-		const char *name;
-		enum target_kind kind;
-	} t[] = {{"ACCEPT", T_ACCEPT},
-		 {"DROP", T_DROP},
-		 {"REJECT", T_REJECT},
-		 {"RETURN", T_RETURN}};
-
-	r->target = xstrdup(v);
-	r->kind = streq(opt, "-g") ? T_GOTO : T_JUMP;
-	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-		if (streq(v, t[i].name))
-			r->kind = t[i].kind;
-}
-
-/* One option with its value (NULL when missing); false: not understood. */
-static bool rule_option(struct reach_rule *r, const char *o, const char *v, bool neg,
-			int family)
-{
-	if (!v)
-		return false;
-	if (streq(o, "-p") || streq(o, "--protocol")) {
-		r->proto_set = true;
-		r->proto_neg = neg;
-		r->proto = proto_number(v);
-		return r->proto >= 0;
-	}
-	if (streq(o, "-s") || streq(o, "--source"))
-		return set_addr(&r->src, v, neg, family);
-	if (streq(o, "-d") || streq(o, "--destination"))
-		return set_addr(&r->dst, v, neg, family);
-	if (streq(o, "--ctorigsrc"))
-		return set_addr(&r->origsrc, v, neg, family);
-	if (streq(o, "--ctorigdst"))
-		return set_addr(&r->origdst, v, neg, family);
-	if (streq(o, "-i") || streq(o, "--in-interface"))
-		return set_if(&r->in, v, neg);
-	if (streq(o, "-o") || streq(o, "--out-interface"))
-		return set_if(&r->out, v, neg);
-	if (streq(o, "--dport") || streq(o, "--dports") || streq(o, "--destination-port"))
-		return (r->dport.neg = neg, parse_ports(v, &r->dport));
-	if (streq(o, "--sport") || streq(o, "--sports") || streq(o, "--source-port"))
-		return (r->sport.neg = neg, parse_ports(v, &r->sport));
-	if (streq(o, "--ctorigdstport"))
-		return (r->origdport.neg = neg, parse_ports(v, &r->origdport));
-	if (streq(o, "--ctorigsrcport"))
-		return (r->origsport.neg = neg, parse_ports(v, &r->origsport));
-	if (streq(o, "--ctstate") || streq(o, "--state")) {
-		r->state_set = true;
-		r->state_neg = neg;
-		r->state = parse_state(v);
-		return true;
-	}
-	if (streq(o, "--ctdir")) {
-		r->ctdir_reply = streq(v, "REPLY");
-		return true;
-	}
-	return !neg && ignorable(o);
-}
-
-/* Parses words[2..] of "-A CHAIN ...". */
-static void rule_parse(struct reach_rule *r, char **w, size_t n, int family)
-{
-	for (size_t i = 2; i < n; i++) {
-		bool neg = streq(w[i], "!");
-		const char *o, *v;
-
-		if (neg && ++i >= n)
-			break;
-		o = w[i];
-		v = i + 1 < n ? w[i + 1] : NULL;
-		if (streq(o, "-j") || streq(o, "-g")) {
-			if (v)
-				set_target(r, o, v);
-			i++;
-			continue;
-		}
-		if (streq(o, "--update") || streq(o, "--rcheck")) {
-			r->rate = true;
-			continue;
-		}
-		if (!neg && ignorable_flag(o))
-			continue;
-		if (!rule_option(r, o, v, neg, family))
-			r->unknown = true;
-		i++;
-	}
-}
-
-static void add_chain(struct reach_ruleset *rs, const char *name)
-{
-	if (reach_has_chain(rs, name))
-		return;
-	rs->chains = xrealloc(rs->chains, (rs->n_chains + 1) * sizeof(*rs->chains));
-	rs->chains[rs->n_chains++] = xstrdup(name);
-}
-
-static int parse_line(struct reach_ruleset *rs, const char *line)
-{
-	struct reach_rule *r;
-	char **w;
-	size_t n;
-	int ret;
-
-	if (line[0] == ':') {
-		char *name = xstrndup(line + 1, strcspn(line + 1, " \t"));
-
-		add_chain(rs, name);
-		free(name);
-		return 0;
-	}
-	if (!str_startswith(line, "-A "))
-		return 0;
-	ret = split_words(line, &w, &n);
-	if (ret)
-		return ret;
-	if (n >= 2) {
-		if (rs->n == rs->cap) {
-			rs->cap = rs->cap ? 2 * rs->cap : 32;
-			rs->v = xrealloc(rs->v, rs->cap * sizeof(*rs->v));
-		}
-		r = &rs->v[rs->n++];
-		memset(r, 0, sizeof(*r));
-		r->chain = xstrdup(w[1]);
-		add_chain(rs, w[1]);
-		rule_parse(r, w, n, rs->family);
-		rs->unknown += r->unknown;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(w[i]);
-	free(w);
-	return 0;
-}
-
-int reach_parse(struct reach_ruleset *rs, int family, const char *text)
-{
-	const char *s = text;
-	int ret = 0;
-
-	rs->family = family;
-	while (*s && ret == 0) {
-		size_t len = strcspn(s, "\n");
-		char *line = xstrndup(s, len);
-
-		ret = parse_line(rs, line);
-		free(line);
-		s += len;
-		if (*s)
-			s++;
-	}
-	return ret;
-}
-
-void reach_ruleset_free(struct reach_ruleset *rs)
-{
-	for (size_t i = 0; i < rs->n; i++) {
-		free(rs->v[i].chain);
-		free(rs->v[i].target);
-	}
-	for (size_t i = 0; i < rs->n_chains; i++)
-		free(rs->chains[i]);
-	free(rs->v);
-	free(rs->chains);
-	memset(rs, 0, sizeof(*rs));
-}
-
-bool reach_has_chain(const struct reach_ruleset *rs, const char *chain)
-{
-	for (size_t i = 0; i < rs->n_chains; i++)
-		if (streq(rs->chains[i], chain))
-			return true;
-	return false;
-}
 
 /* ---- evaluation of one concrete class ---- */
 
@@ -512,6 +15,7 @@ struct pkt {
 	const struct reach_pfx *dst; /* original destination class */
 	const char *iif;	     /* a representative name */
 	struct reach_pfx container;
+	uint32_t mark; /* the packet's mark: MARK targets change it */
 	unsigned *uncertain;
 };
 
@@ -537,7 +41,7 @@ static bool ports_match(const struct port_match *m, uint16_t port)
 
 static bool addr_ok(const struct addr_match *m, const struct reach_pfx *class)
 {
-	return !m->set || pfx_contains(&m->p, class) != m->neg;
+	return !m->set || reach_pfx_contains(&m->p, class) != m->neg;
 }
 
 static bool l3_match(const struct reach_rule *r, const struct pkt *k)
@@ -576,6 +80,8 @@ static bool rule_matches(const struct reach_rule *r, const struct pkt *k)
 {
 	if (!l3_match(r, k) || !l4_match(r, k) || r->rate)
 		return false;
+	if (r->mark_set && ((k->mark & r->mark_m) == r->mark_v) == r->mark_neg)
+		return false;
 	if (undecidable(r, k)) {
 		(*k->uncertain)++;
 		return false;
@@ -584,7 +90,7 @@ static bool rule_matches(const struct reach_rule *r, const struct pkt *k)
 }
 
 static enum result eval_chain(const struct reach_ruleset *rs, const char *chain,
-			      const struct pkt *k, unsigned depth)
+			      struct pkt *k, unsigned depth)
 {
 	if (depth > REACH_MAX_DEPTH)
 		return RES_RETURN;
@@ -603,6 +109,9 @@ static enum result eval_chain(const struct reach_ruleset *rs, const char *chain,
 			return RES_REJECT;
 		case T_RETURN:
 			return RES_RETURN;
+		case T_MARK:
+			k->mark = (k->mark & ~r->xmark_m) ^ r->xmark_v;
+			break;
 		case T_JUMP:
 		case T_GOTO:
 			if (!reach_has_chain(rs, r->target))
@@ -618,11 +127,24 @@ static enum result eval_chain(const struct reach_ruleset *rs, const char *chain,
 	return RES_RETURN;
 }
 
-static bool passes(const struct reach_start *s, const struct pkt *k)
+static bool drop_policy(const struct reach_ruleset *rs, const char *chain)
 {
+	for (size_t i = 0; i < rs->n_chains; i++)
+		if (streq(rs->chains[i], chain))
+			return rs->drop_policy[i];
+	return false;
+}
+
+/* Every stage in turn, the packet's mark carried from one to the next (it
+ * comes in unmarked); falling off a built-in chain is its policy. */
+static bool passes(const struct reach_start *s, struct pkt *k)
+{
+	k->mark = 0;
 	for (; s; s = s->next) {
 		enum result r = s->rs ? eval_chain(s->rs, s->chain, k, 0) : RES_ACCEPT;
 
+		if (r == RES_RETURN && s->rs && drop_policy(s->rs, s->chain))
+			r = RES_DROP;
 		if (r != RES_ACCEPT && r != RES_RETURN)
 			return false;
 	}
@@ -639,7 +161,7 @@ struct pfx_set {
 static void pfx_add(struct pfx_set *s, const struct reach_pfx *p)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (pfx_eq(&s->v[i], p))
+		if (reach_pfx_eq(&s->v[i], p))
 			return;
 	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
 	s->v[s->n++] = *p;
@@ -735,9 +257,10 @@ static bool covered(const struct pfx_set *s, const struct reach_pfx *p, unsigned
 	struct reach_pfx half = *p;
 
 	for (size_t i = 0; i < s->n; i++) {
-		if (pfx_eq(&s->v[i], p))
+		if (reach_pfx_eq(&s->v[i], p))
 			return true;
-		inner = inner || (s->v[i].len > p->len && pfx_contains(p, &s->v[i]));
+		inner =
+		    inner || (s->v[i].len > p->len && reach_pfx_contains(p, &s->v[i]));
 	}
 	if (!inner || p->len >= bits)
 		return false;
@@ -755,7 +278,7 @@ static bool class_empty(const struct pfx_set *s, size_t i, unsigned bits)
 	bool inner = false;
 
 	for (size_t j = 0; j < s->n; j++)
-		inner = inner || (j != i && pfx_contains(&s->v[i], &s->v[j]));
+		inner = inner || (j != i && reach_pfx_contains(&s->v[i], &s->v[j]));
 	if (!inner || half.len >= bits)
 		return false;
 	half.len++;
@@ -770,7 +293,7 @@ static ssize_t parent_of(const struct pfx_set *s, size_t i)
 	ssize_t best = -1;
 
 	for (size_t j = 0; j < s->n; j++)
-		if (s->v[j].len < s->v[i].len && pfx_contains(&s->v[j], &s->v[i]) &&
+		if (s->v[j].len < s->v[i].len && reach_pfx_contains(&s->v[j], &s->v[i]) &&
 		    (best < 0 || s->v[j].len > s->v[best].len))
 			best = (ssize_t)j;
 	return best;
@@ -807,7 +330,7 @@ static void grid_init(struct grid *g, const struct reach_start *live,
 	for (const struct reach_start *st = ufw; st; st = st->next)
 		collect(st->rs, &g->src, &g->dst, &pats);
 	if (p->has_host_addr) {
-		struct reach_pfx h = {.len = (uint8_t)fam_bits(p->family)};
+		struct reach_pfx h = {.len = (uint8_t)reach_fam_bits(p->family)};
 
 		memcpy(h.a, &p->host, sizeof(h.a));
 		free(g->dst.v);
@@ -828,7 +351,7 @@ static void grid_init(struct grid *g, const struct reach_start *live,
 	g->empty = xcalloc(g->ns, sizeof(*g->empty));
 	for (size_t s = 0; s < g->ns; s++) {
 		g->parent[s] = parent_of(&g->src, s);
-		g->empty[s] = class_empty(&g->src, s, fam_bits(p->family));
+		g->empty[s] = class_empty(&g->src, s, reach_fam_bits(p->family));
 	}
 }
 
@@ -988,7 +511,7 @@ static void fill(const struct grid *g, const struct reach_start *live,
 	unsigned ignored = 0;
 	struct pkt k = {.p = p, .uncertain = uncertain};
 
-	k.container.len = (uint8_t)fam_bits(p->family);
+	k.container.len = (uint8_t)reach_fam_bits(p->family);
 	memcpy(k.container.a, &p->container, sizeof(k.container.a));
 	for (size_t s = 0; s < g->ns; s++)
 		for (size_t d = 0; d < g->nd; d++)

@@ -25,7 +25,8 @@ struct reach_ruleset {
 	int family; /* 4 or 6 */
 	struct reach_rule *v;
 	size_t n, cap;
-	char **chains; /* chains declared (":NAME ...") or appended to */
+	char **chains;	   /* chains declared (":NAME ...") or appended to */
+	bool *drop_policy; /* per chain: declared ":NAME DROP" (a built-in) */
 	size_t n_chains;
 	unsigned unknown; /* rules holding an option we do not understand */
 };

@@ -531,6 +531,12 @@ sc_fwdrop() {
 	E2E_CUR="fwdrop: after ufw reload" tcp "$BED_CLI4" 8080 filtered
 	t_eq "fwdrop: companion jumps after reload" 1 "$(n_jumps iptables)"
 	t_eq "fwdrop: companion jumps after reload (v6)" 1 "$(n_jumps ip6tables)"
+	# Our input chain flushed by hand: nothing is marked any more, so ufw's
+	# FORWARD policy drops even the allowed port; check reads both.
+	ck_flush
+	tamper_flush || return 1
+	E2E_CUR="fwdrop: our input chain flushed" tcp "$BED_CLI4" 5432 filtered
+	E2E_CUR="fwdrop: our input chain flushed" tcp "$BED_CLI4" 8080 filtered
 }
 
 # 15. Hand edits after sync: check's verdicts come from the live rules, not

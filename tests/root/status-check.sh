@@ -6,8 +6,9 @@
 # allow (open), allow from (restricted, sources), flushed chain and missing
 # jump (problem, exit 3), ufw disabled (open, no problem). Then Docker 29's
 # nftables layout (the bed's printers, tests/lib/bed.sh) with the nftables
-# backend: backend reported, the same verdicts from our nft tables, our table
-# deleted or flushed by hand (drift, exit 3), the companion jump removed.
+# backend: backend reported, the same verdicts from our nft tables read back,
+# our table deleted or flushed by hand (drift, exit 3; a leak when ufw's
+# FORWARD policy is ACCEPT), the companion jump removed.
 . "$(dirname "$0")/../lib/sandbox.sh"
 sandbox_enter "$@"
 # Only the printers of Docker 29's nftables layout (nothing is started).
@@ -54,6 +55,15 @@ expect_problem() {
 	checks=$((checks + 1))
 	"$UFWD" --config "$CONF" check --json | field '" ".join(p["kind"] for p in j["problems"])' |
 		grep -qw "$1" || fail "no '$1' problem"
+}
+
+# forward_policy ACCEPT|DROP: ufw's DEFAULT_FORWARD_POLICY, then ufw reload
+# (/etc/default/ufw is a bind mount here: written in place, never renamed).
+forward_policy() {
+	local f
+	f=$(sed "s/^DEFAULT_FORWARD_POLICY=.*/DEFAULT_FORWARD_POLICY=\"$1\"/" /etc/default/ufw)
+	printf '%s\n' "$f" >/etc/default/ufw
+	ufw reload >/dev/null
 }
 
 sync_now() {
@@ -188,11 +198,14 @@ for variant in nft legacy; do
 	sync_now
 	expect_check restricted 0 198.51.100.3
 
+	# Verdicts come from the live rules: our table read back, then ufw's
+	# iptables FORWARD (policy DROP here, Debian's default), which lets
+	# through only what our table marked. Without our table (or with its
+	# input chain flushed) nothing is marked: filtered, and a drift.
 	step=deleted
 	nft delete table ip ufw-docker
-	expect_check open 3
+	expect_check filtered 3
 	expect_problem drift
-	expect_problem leak
 	status_has 'Tables ip/ip6 ufw-docker: MISSING \(run: ufw-docker sync\)'
 	checks=$((checks + 1))
 	"$UFWD" --config "$CONF" status >/dev/null 2>&1
@@ -202,9 +215,23 @@ for variant in nft legacy; do
 
 	step=flushed
 	nft flush chain ip ufw-docker input
-	expect_check restricted 3 198.51.100.3 # what sync would install, and a drift
+	expect_check filtered 3
 	expect_problem drift
 	status_has 'DIFFERENT'
+	sync_now
+	expect_check restricted 0 198.51.100.3
+
+	step=forward-accept
+	# With ufw's FORWARD policy ACCEPT, the same flush opens the port to
+	# everyone, whom ufw denies: a leak.
+	forward_policy ACCEPT
+	sync_now
+	expect_check restricted 0 198.51.100.3
+	nft flush chain ip ufw-docker input
+	expect_check open 3
+	expect_problem drift
+	expect_problem leak
+	forward_policy DROP
 	sync_now
 	expect_check restricted 0 198.51.100.3
 
