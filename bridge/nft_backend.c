@@ -20,28 +20,27 @@
 #include "nft_decode.h"
 #include "nl.h"
 
-#define READ_RETRIES 5 /* whole read-backs redone when the ruleset changed */
+#define READ_RETRIES 8 /* whole read-backs before giving up on a churning ruleset */
 
-/* One read-back of our table: the objects as they arrive, all of one
- * ruleset generation. */
+/* One read-back of our table: the objects as they arrive, and the ruleset
+ * generation of the first and the last reply. */
 struct readback {
 	struct nftd_table *t;
 	struct nftnl_set **sets; /* kept until their elements are read */
 	size_t n_sets;
 	bool have_gen;
-	uint16_t gen;
+	uint16_t gen_first, gen_last;
 	struct nftnl_set *elems_into; /* the set an element dump fills */
 };
 
 static int rb_gen(struct readback *rb, const struct nlmsghdr *nlh)
 {
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-	uint16_t gen = ntohs(g->res_id);
 
-	if (rb->have_gen && gen != rb->gen)
-		return -EINTR; /* the ruleset changed between our dumps */
+	rb->gen_last = ntohs(g->res_id);
+	if (!rb->have_gen)
+		rb->gen_first = rb->gen_last;
 	rb->have_gen = true;
-	rb->gen = gen;
 	return 0;
 }
 
@@ -56,10 +55,7 @@ static void rb_clear_sets(struct readback *rb)
 
 static int rb_reset_sets(void *arg)
 {
-	struct readback *rb = arg;
-
-	rb_clear_sets(rb);
-	rb->have_gen = false; /* the first dump: it sets the generation */
+	rb_clear_sets(arg);
 	return 0;
 }
 
@@ -194,23 +190,61 @@ static int rb_once(struct nl_sock *s, enum ufw_family fam, struct readback *rb,
 	return err;
 }
 
-/* Reads our table of fam into *t (initialised here, freed by the caller).
- * Returns 0, -ENOENT (no table; no message) or -errno (reported). */
+static bool same_canon(const struct nftd_table *a, const struct nftd_table *b)
+{
+	struct strbuf x = {0}, y = {0};
+	bool same;
+
+	nftd_canon(a, &x);
+	nftd_canon(b, &y);
+	same = x.len == y.len && memcmp(sb_str(&x), sb_str(&y), x.len) == 0;
+	sb_free(&x);
+	sb_free(&y);
+	return same;
+}
+
+/*
+ * Reads our table of fam into *t (initialised here, freed by the caller).
+ * Our table is consistent when the whole read saw one ruleset generation;
+ * when something else changed meanwhile (iptables-nft, Docker: any table
+ * bumps the generation), when two reads in a row agree. Returns 0, -ENOENT
+ * (no table; no message) or -errno (reported).
+ */
 static int read_table(struct nl_sock *s, enum ufw_family fam, struct nftd_table *t,
 		      struct diag *d)
 {
+	struct nftd_table prev;
 	struct diag quiet;
-	int err = -EINTR;
+	bool have_prev = false, done = false;
+	int err = 0;
 
 	diag_init(&quiet, NULL);
-	for (int i = 0; i < READ_RETRIES && err == -EINTR; i++) {
+	nftd_init(&prev, fam == UFW_V6 ? 6 : 4);
+	nftd_init(t, fam == UFW_V6 ? 6 : 4);
+	for (int i = 0; i < READ_RETRIES && !done; i++) {
 		struct readback rb = {.t = t};
 
-		nftd_free(t);
-		nftd_init(t, fam == UFW_V6 ? 6 : 4);
+		/* a dump torn by a change (-EINTR) is read again, quietly */
 		err = rb_once(s, fam, &rb, i + 1 < READ_RETRIES ? &quiet : d);
+		done = (err && err != -EINTR) ||
+		       (!err && (rb.gen_first == rb.gen_last ||
+				 (have_prev && same_canon(&prev, t))));
+		if (done)
+			break;
+		nftd_free(&prev);
+		prev = *t;
+		have_prev = !err;
+		nftd_init(t, fam == UFW_V6 ? 6 : 4);
 	}
+	nftd_free(&prev);
 	diag_free(&quiet);
+	if (!err && !done) {
+		diag_err(d, NULL, 0,
+			 "table %s " NFTB_TABLE ": the ruleset kept changing "
+			 "while it was read; retry",
+			 nftb_family_name(fam));
+		err = -EINTR;
+	}
 	return err;
 }
 
