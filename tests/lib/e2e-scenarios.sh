@@ -565,15 +565,18 @@ tamper_flush() {
 		srv iptables -F ufw-docker-input
 	fi
 }
-tamper_check_drift() {
-	local json rc
+# tamper_check_problem KIND WHAT: check exits 3 and reports a KIND problem.
+tamper_check_problem() {
+	local json rc kinds
 	json=$(ufwd check --json 2>/dev/null)
 	rc=$?
-	t_eq "tamper: check exits 3 after $1" 3 "$rc"
-	if grep -q '"kind":"drift"' <<<"$json"; then
-		t_ok "tamper: check reports drift after $1"
+	t_eq "tamper: check exits 3 after $2" 3 "$rc"
+	kinds=$(printf '%s' "$json" | "$BED_PY" -c \
+		'import json,sys; print(" ".join(p["kind"] for p in json.load(sys.stdin)["problems"]))')
+	if [[ " $kinds " == *" $1 "* ]]; then
+		t_ok "tamper: check reports $1 after $2"
 	else
-		t_fail "tamper: check reports no drift after $1: $(echo "$json" | cut -c1-300)"
+		t_fail "tamper: check reports no $1 after $2 (problems: $kinds)"
 	fi
 }
 sc_tamper() {
@@ -590,12 +593,31 @@ sc_tamper() {
 	E2E_CUR="tamper: .2 added by hand" tcp "$BED_CLI4B" 5432 open
 	# both sources tried get in, but only those two: "restricted"
 	CK_WANT=restricted ck_flush
-	tamper_check_drift "a source added by hand"
+	tamper_check_problem drift "a source added by hand"
 	tamper_flush || return 1
 	E2E_CUR="tamper: input chain flushed" tcp "$BED_CLI4" 8080 open
 	E2E_CUR="tamper: input chain flushed" tcp "$BED_CLI4B" 8080 open
 	ck_flush
-	tamper_check_drift "a flush of our input chain"
+	tamper_check_problem drift "a flush of our input chain"
+	ud_sync "after the flush"
+	E2E_CUR="tamper: synced again" tcp "$BED_CLI4" 8080 filtered
+	ck_flush
+	# The entry gone: DOCKER-USER flushed (iptables), our table deleted
+	# (nftables; ufw's FORWARD policy is ACCEPT on this bed): Docker's
+	# rules alone, every published port open.
+	if [ "$BED_LAYOUT" = docker29 ]; then
+		srv nft delete table ip ufw-docker
+	else
+		srv iptables -F DOCKER-USER
+	fi
+	E2E_CUR="tamper: entry gone" tcp "$BED_CLI4" 8080 open
+	E2E_CUR="tamper: entry gone" tcp "$BED_CLI4" 5432 open
+	ck_flush
+	if [ "$BED_LAYOUT" = docker29 ]; then
+		tamper_check_problem drift "the entry to our rules gone"
+	else
+		tamper_check_problem jump "the entry to our rules gone"
+	fi
 	ud_sync "after the hand edits"
 	E2E_CUR="tamper: synced again" tcp "$BED_CLI4" 8080 filtered
 	E2E_CUR="tamper: synced again" tcp "$BED_CLI4" 5432 filtered
