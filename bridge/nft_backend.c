@@ -260,8 +260,7 @@ int nftb_read(enum ufw_family fam, struct nftd_table *t, struct diag *d)
 	return err;
 }
 
-/* What sync sends for t, decoded as the read-back is. */
-static void expected_table(const struct nftb_table *t, struct nftd_table *dt)
+void nftb_expected(const struct nftb_table *t, struct nftd_table *dt)
 {
 	nftd_init(dt, t->fam == UFW_V6 ? 6 : 4);
 	for (unsigned c = 0; c < NFTB_C_COUNT; c++) {
@@ -301,7 +300,7 @@ static char *table_differs(const struct nftd_table *live, const struct nftb_tabl
 	char la[160], lb[160], *why = NULL;
 	size_t off = 0;
 
-	expected_table(t, &want);
+	nftb_expected(t, &want);
 	nftd_canon(live, &a);
 	nftd_canon(&want, &b);
 	while (a.buf && b.buf && off < a.len && off < b.len && a.buf[off] == b.buf[off])

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "nft_build.h"
 #include "nft_decode.h"
 #include "rule.h"
 #include "ufw_conf.h"
@@ -40,6 +41,10 @@ int nftb_present(bool *yes, struct diag *d);
 
 /* The same for the table of one family only. */
 int nftb_present_family(enum ufw_family fam, bool *yes, struct diag *d);
+
+/* What nftb_push sends for t (nft_push's objects), decoded into *dt
+ * (initialised here) as a read-back is: the side a read-back is compared to. */
+void nftb_expected(const struct nftb_table *t, struct nftd_table *dt);
 
 /* Reads our live table of fam into *t (initialised here; the caller frees it
  * with nftd_free whatever the result), all of one ruleset generation.

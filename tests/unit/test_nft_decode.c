@@ -21,6 +21,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "helpers/fixtures.h"
+#include "nft_backend.h"
 #include "nft_build.h"
 #include "nft_decode.h"
 #include "reach.h"
@@ -107,30 +108,6 @@ static void world(const struct dcase *c, struct ufw_ruleset *rs, struct ufw_stat
 		add_tuple(rs, c->fam, c->tuples[i], 10 + i);
 }
 
-/* Our table as sync sends it, decoded (objects from nft_push). */
-static void decode_built(const struct nftb_table *t, struct nftd_table *dt)
-{
-	nftd_init(dt, t->fam == UFW_V6 ? 6 : 4);
-	for (unsigned c = 0; c < NFTB_C_COUNT; c++) {
-		struct nftnl_chain *ch = nftb_chain_obj(t, c);
-
-		nftd_add_chain(dt, ch);
-		nftnl_chain_free(ch);
-	}
-	for (size_t i = 0; i <= t->n_sets; i++) {
-		struct nftnl_set *s = nftb_set_obj(t, i);
-
-		nftd_add_set(dt, s);
-		nftnl_set_free(s);
-	}
-	for (size_t i = 0; i < t->n_rules; i++) {
-		struct nftnl_rule *r = nftb_rule_obj(t, i);
-
-		nftd_add_rule(dt, r);
-		nftnl_rule_free(r);
-	}
-}
-
 static void probe_port(struct reach_port *p, int family, unsigned k)
 {
 	memset(p, 0, sizeof(*p));
@@ -175,10 +152,11 @@ static void agree(const struct dcase *c)
 	diag_init(&d, stderr);
 	assert_int_equal(xlate_block(&rs, c->fam, &st, &cfg, &ipt, &d), 0);
 	assert_int_equal(nftb_build(&rs, c->fam, &st, &cfg, &t, &d), 0);
-	decode_built(&t, &dt);
+	nftb_expected(&t, &dt);
 	nftd_reach_text(&dt, &nft);
 	if (dt.undecoded)
-		fail_msg("%s: %u undecoded rules: %s", c->name, dt.undecoded, strstr(sb_str(&nft), "--nft-undecoded"));
+		fail_msg("%s: %u undecoded rules: %s", c->name, dt.undecoded,
+			 strstr(sb_str(&nft), "--nft-undecoded"));
 	assert_int_equal(reach_parse(&a, family, sb_str(&ipt)), 0);
 	assert_int_equal(reach_parse(&b, family, sb_str(&nft)), 0);
 	if (b.unknown)
@@ -240,7 +218,7 @@ static void test_canon(void **state)
 	world(&cases[0], &rs, &st, &cfg);
 	diag_init(&d, stderr);
 	assert_int_equal(nftb_build(&rs, UFW_V4, &st, &cfg, &t, &d), 0);
-	decode_built(&t, &x);
+	nftb_expected(&t, &x);
 	nftd_canon(&x, &a);
 	for (size_t i = 0; i < t.n_sets; i++) {
 		if (t.sets[i].n < 2)
@@ -249,14 +227,14 @@ static void test_canon(void **state)
 		t.sets[i].v[0] = t.sets[i].v[t.sets[i].n - 1];
 		t.sets[i].v[t.sets[i].n - 1] = tmp;
 	}
-	decode_built(&t, &y);
+	nftb_expected(&t, &y);
 	nftd_canon(&y, &b);
 	assert_string_equal(sb_str(&a), sb_str(&b));
 	nftd_free(&y);
 	sb_reset(&b);
 	assert_true(t.n_sets > 0 && t.sets[0].n > 0);
 	t.sets[0].v[0].f[NFTB_F_SADDR].lo[3] ^= 1;
-	decode_built(&t, &y);
+	nftb_expected(&t, &y);
 	nftd_canon(&y, &b);
 	assert_string_not_equal(sb_str(&a), sb_str(&b));
 	nftd_free(&x);
