@@ -18,6 +18,11 @@
 #   fx_jumps                jumps DOCKER-USER -> ufw-docker-forward, v4+v6
 #   fx_connloop ...         the client's tight connect loop (see below)
 #   fx_setup_ab A B         ufw enabled with rules A, then B saved (see there)
+#   fx_begin NAME           the binary checked; T0, W (work dir), A, B set
+#   fx_bed_ab LAYOUT        bed up, 5432 and 8080 published, fx_setup_ab
+#   fx_refs REF_A REF_B     clean syncs to A and to B, snapped
+#   fx_where                "nft=N legacy=N": lines naming our chains per
+#                           iptables variant (which one holds our rules)
 
 FX_FILES="after.rules after6.rules after.init"
 FX_RECORDS="live-v4 live-v6"
@@ -254,4 +259,63 @@ fx_setup_ab() {
 	srv ufw allow 9000/tcp >/dev/null && srv ufw deny from 192.0.2.0/24 >/dev/null &&
 		srv ufw deny from 2001:db8:ffff::/48 >/dev/null || return 1
 	fx_rules_save "$2"
+}
+
+# fx_begin NAME: the start every fault test shares (after sandbox_enter and
+# sourcing bed.sh and this file): the binary must exist; T0 (start time), W
+# (work directory SANDBOX_STATE/NAME), A and B (rule set directories).
+fx_begin() {
+	[ -x "$UFWD" ] || sandbox_die "no ufw-docker binary at $UFWD"
+	T0=$(date +%s)
+	W=$SANDBOX_STATE/$1
+	mkdir -p "$W"
+	A=$W/rulesA B=$W/rulesB
+}
+
+# fx_bed_ab LAYOUT: the LAYOUT bed in iptables-$VARIANT, the denied (5432)
+# and allowed (8080) ports published, ufw enabled with rules A, B saved.
+# Returns bed_up's status (77: the layout cannot run here).
+fx_bed_ab() {
+	bed_up "$1" "$VARIANT" || return
+	bed_publish 5432 5432 && bed_publish 8080 8080 && fx_setup_ab "$A" "$B"
+}
+
+# fx_refs REF_A REF_B: a clean sync to rules A snapped into REF_A, one to B
+# into REF_B (ufw is left with rules B, the kernel in state B).
+fx_refs() {
+	fx_rules_load "$A"
+	t_run "clean sync to A" ufwd sync
+	fx_snap "$1"
+	fx_rules_load "$B"
+	t_run "clean sync to B" ufwd sync
+	fx_snap "$2"
+}
+
+# fx_where: "nft=N legacy=N", how many rule and chain lines name our chains
+# (ufw-docker-*) in nf_tables (nft list ruleset: iptables-nft's tables) and in
+# the legacy x_tables of the server (iptables-legacy-save, v4 + v6; it dumps
+# only the tables the netns has, so nothing is created by looking).
+fx_where() {
+	local n l
+	n=$(srv nft list ruleset 2>/dev/null | grep -c ufw-docker)
+	l=$({
+		srv iptables-legacy-save 2>/dev/null
+		srv ip6tables-legacy-save 2>/dev/null
+	} | grep -c ufw-docker)
+	echo "nft=$n legacy=$l"
+}
+
+# fx_check_where NAME: our rules are in iptables-$VARIANT and none in the
+# other variant (a test of one variant really exercises that one).
+fx_check_where() {
+	local w other=legacy mine
+	[ "$VARIANT" = legacy ] && other=nft
+	w=$(fx_where)
+	mine=${w#*"$VARIANT="}
+	mine=${mine%% *}
+	if [[ " $w " == *" $other=0 "* ]] && [ "${mine:-0}" -gt 0 ]; then
+		t_ok "$1: our rules in iptables-$VARIANT only ($w)"
+	else
+		t_fail "$1: our rules not in iptables-$VARIANT only: $w"
+	fi
 }

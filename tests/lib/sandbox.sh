@@ -96,3 +96,41 @@ sandbox_use_iptables() {
 		done
 	done
 }
+
+# sandbox_variants LIST "$@": a test that takes the iptables variant as its
+# first argument runs once per variant in LIST ("nft legacy") when called
+# without one: "$0 VARIANT" each in a sandbox of its own (fresh namespaces,
+# /run, /etc/ufw), one after the other. Then exits 1 when a run failed, 77
+# when every run skipped, else 0, after a line per variant with its exit
+# status and wall time (a name other than nft or legacy is a failure). With a variant argument (or inside the sandbox) it
+# returns at once. Call it before sandbox_enter.
+sandbox_variants() {
+	local list=$1 v rc t0 sum= fail=0 ran=0
+	shift
+	[ -z "${UFWD_IN_SANDBOX:-}" ] && [ -z "${1:-}" ] || return 0
+	[ -n "$list" ] || sandbox_die "sandbox_variants: no variant"
+	for v in $list; do
+		t0=$(date +%s)
+		if [ "$v" != nft ] && [ "$v" != legacy ]; then
+			echo "sandbox: unknown iptables variant '$v' (nft or legacy)" >&2
+			rc=2
+		elif [ ! -x "/usr/sbin/iptables-$v-restore" ]; then
+			echo "SKIP ($v): /usr/sbin/iptables-$v-restore not installed"
+			rc=77
+		else
+			echo "### $(basename "$0") $v"
+			"$0" "$v"
+			rc=$?
+		fi
+		case $rc in
+		0) ran=$((ran + 1)) ;;
+		77) ;;
+		*) fail=$((fail + 1)) ;;
+		esac
+		sum="$sum $v=exit-$rc($(($(date +%s) - t0))s)"
+	done
+	echo "### $(basename "$0") variants:$sum"
+	[ "$fail" -eq 0 ] || exit 1
+	[ "$ran" -gt 0 ] || exit 77
+	exit 0
+}

@@ -9,30 +9,23 @@
 # 2) started together; all succeed, and the end state equals one clean sync
 # (files and modes, the live records, the live rules, exactly one
 # DOCKER-USER jump, first, no temp file left; the next sync has nothing to
-# do); the denied port stays filtered. Argument: nft (default) or legacy.
+# do); the denied port stays filtered; our rules are in the variant under
+# test and none in the other.
+# Argument: the iptables variant, nft or legacy (ufw's, Docker's and ours).
+# Without one: every variant in VARIANTS (default "nft legacy"), each in a
+# sandbox of its own (legacy adds about 20 s).
 . "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_variants "${VARIANTS:-nft legacy}" "$@"
 sandbox_enter "$@"
 set -u
 VARIANT=${1:-nft}
 ROUNDS=${ROUNDS:-10} N=${N:-6} R=${R:-2}
-[ -x "$UFWD" ] || sandbox_die "no ufw-docker binary at $UFWD"
 . "$TOP/tests/lib/bed.sh"
 . "$TOP/tests/lib/faults.sh"
-
-T0=$(date +%s)
-W=$SANDBOX_STATE/conc
-mkdir -p "$W"
-A=$W/rulesA B=$W/rulesB
-bed_up docker28 "$VARIANT" || exit
-bed_publish 5432 5432 || exit 1
-bed_publish 8080 8080 || exit 1
-fx_setup_ab "$A" "$B" || exit 1
-fx_rules_load "$A"
-t_run "clean sync to A" ufwd sync
-fx_snap "$W/refA"
-fx_rules_load "$B"
-t_run "clean sync to B" ufwd sync
-fx_snap "$W/refB"
+fx_begin conc
+fx_bed_ab docker28 || exit
+fx_refs "$W/refA" "$W/refB"
+fx_check_where "after the clean syncs"
 
 # ------------------------------------------------------------ the lock
 # A process holding ufw's lock (fcntl F_WRLCK, as ufw's create_lock) for
@@ -142,5 +135,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 t_eq "denied port after the races" filtered "$(probe_tcp "$BED_CLI4" "$BED_SRV4" 5432)"
 t_eq "allowed port after the races" open "$(probe_tcp "$BED_CLI4" "$BED_SRV4" 8080)"
+fx_check_where "after the races"
 echo "# concurrency: $ROUNDS rounds of $N syncs + $R reloads, $bad_rounds bad, $(($(date +%s) - T0)) s, iptables-$VARIANT"
 t_summary

@@ -14,8 +14,12 @@
 # containers listen again). Prints the counts.
 # Defaults: the short run of `make check` (50 syncs, 5 reloads, 1 restart);
 # `make leak-window` runs the full one (LW_FULL=1: 200 syncs, 20 reloads).
-# Argument: nft (default) or legacy.
+# Argument: the iptables variant, nft or legacy (ufw's, dockerd's and ours).
+# Without one: the variants in LEAK_VARIANT, default nft; legacy is opt-in
+# (LEAK_VARIANT=legacy, or "nft legacy" for both, each in a sandbox of its
+# own; `LEAK_VARIANT=legacy make leak-window` for the full legacy run).
 . "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_variants "${LEAK_VARIANT:-nft}" "$@"
 sandbox_enter "$@"
 set -u
 VARIANT=${1:-nft}
@@ -26,28 +30,21 @@ else
 fi
 LW_INTERVAL=${LW_INTERVAL:-0.005} LW_TIMEOUT=${LW_TIMEOUT:-0.5}
 LW_MAXTIME=${LW_MAXTIME:-600}
-[ -x "$UFWD" ] || sandbox_die "no ufw-docker binary at $UFWD"
 . "$TOP/tests/lib/bed.sh"
 . "$TOP/tests/lib/faults.sh"
-
-T0=$(date +%s)
-W=$SANDBOX_STATE/lw
-mkdir -p "$W"
-A=$W/rulesA B=$W/rulesB
+fx_begin lw
 LAYOUT=docker20
-bed_up docker20 "$VARIANT"
+fx_bed_ab docker20
 rc=$?
 if [ "$rc" = 77 ]; then
 	echo "# leak-window: no dockerd here: docker28 layout, NO dockerd restart"
 	LAYOUT=docker28
-	bed_up docker28 "$VARIANT" || exit
+	fx_bed_ab docker28 || exit
 elif [ "$rc" != 0 ]; then
 	exit "$rc"
 fi
-bed_publish 5432 5432 || exit 1
-bed_publish 8080 8080 || exit 1
-fx_setup_ab "$A" "$B" || exit 1
 t_run "sync (rules B)" ufwd sync
+fx_check_where "after the first sync"
 t_eq "denied port before" filtered "$(probe_tcp "$BED_CLI4" "$BED_SRV4" 5432)"
 t_eq "allowed port before" open "$(probe_tcp "$BED_CLI4" "$BED_SRV4" 8080)"
 
@@ -131,6 +128,7 @@ want=$(awk -v s="$loop_secs" -v i="$LW_INTERVAL" 'BEGIN { printf "%d", s / i / 4
 t_eq "denied port after" filtered "$(probe_tcp "$BED_CLI4" "$BED_SRV4" 5432)"
 t_eq "allowed port after" open "$(probe_tcp "$BED_CLI4" "$BED_SRV4" 8080)"
 t_eq "jumps after" "1f 1f" "$(fx_jumps)"
+fx_check_where "after the run"
 rs_len=-
 [ -n "$rs_end" ] && rs_len=$(awk -v a="$rs_start" -v b="$rs_end" 'BEGIN { printf "%.1f", b - a }')
 echo "# leak-window: $LAYOUT/$VARIANT, $nsyncs syncs, $LW_RELOADS ufw reloads, $restarts dockerd restart (${rs_len} s) in $loop_secs s; $n_den attempts on the denied port, $n_all on the allowed; total $(($(date +%s) - T0)) s"
