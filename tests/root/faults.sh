@@ -21,8 +21,23 @@
 # new ones; exactly one DOCKER-USER jump, first; the denied port stays
 # filtered from the client (v4 and v6) and the allowed one open; exit status
 # and message; then a plain sync recovers to exactly the state of a clean
-# sync. Argument: nft (default) or legacy. Exit 77 without strace.
+# sync. Our rules are in the variant under test, none in the other.
+#
+# Argument: the iptables variant, nft or legacy (ufw's, Docker's and ours).
+# Without one: every variant in VARIANTS (default "nft legacy"), each in a
+# sandbox of its own; the whole list above runs for each. Where the variants
+# differ: the call that hands the table to the kernel is iptables-nft-
+# restore's sendmsg (one nf_tables netlink batch) and iptables-legacy-
+# restore's setsockopt IPT_SO_SET_REPLACE (the whole table at once; then
+# IPT_SO_SET_ADD_COUNTERS); legacy also takes the xtables lock (flock). The
+# tool is killed at the first call of each syscall it makes (the lock, the
+# table read, the netlink dump...), at each commit call, at the call after
+# each, and at its last; the killed family must then hold the old rules if
+# the kill came at or before the commit, the new ones if after it.
+# FAULTS_FULL=1 kills it at every call it makes instead (nft about 20 more
+# points per tool, legacy about 10). Exit 77 without strace.
 . "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_variants "${VARIANTS:-nft legacy}" "$@"
 sandbox_enter "$@"
 set -u
 VARIANT=${1:-nft}
@@ -30,30 +45,17 @@ command -v strace >/dev/null || {
 	echo "SKIP: strace not installed (tests/install-deps.sh)"
 	exit 77
 }
-[ -x "$UFWD" ] || sandbox_die "no ufw-docker binary at $UFWD"
 . "$TOP/tests/lib/bed.sh"
 . "$TOP/tests/lib/faults.sh"
-
-T0=$(date +%s)
-W=$SANDBOX_STATE/faults
-mkdir -p "$W"
-A=$W/rulesA B=$W/rulesB REF_A=$W/refA REF_B=$W/refB
+fx_begin faults
+REF_A=$W/refA REF_B=$W/refB
 PROBE_T=0.5
-
-bed_up docker28 "$VARIANT" || exit
-bed_publish 5432 5432 || exit 1
-bed_publish 8080 8080 || exit 1
 
 # Rules A and B: both deny 5432 and allow 8080; B adds rules to both
 # families, so a sync from A to B changes both files and both kernels.
-fx_setup_ab "$A" "$B" || exit 1
-
-fx_rules_load "$A"
-t_run "clean sync to A" ufwd sync
-fx_snap "$REF_A"
-fx_rules_load "$B"
-t_run "clean sync to B" ufwd sync
-fx_snap "$REF_B"
+fx_bed_ab docker28 || exit
+fx_refs "$REF_A" "$REF_B"
+fx_check_where "after the clean syncs"
 for f in $FX_FILES $FX_RECORDS live4 live6; do
 	[ "$f" = after.init ] && continue
 	if cmp -s "$REF_A/$f" "$REF_B/$f"; then t_fail "A and B differ in $f"; fi
@@ -108,6 +110,9 @@ after_fault() {
 		t_fail "$name: live rules neither old nor new: $live"
 		fx_diff "$REF_A"
 	}
+	if [ -n "${WANT_LIVE:-}" ] && [[ " $live " != *" $WANT_LIVE "* ]]; then
+		t_fail "$name: live $live, want $WANT_LIVE"
+	fi
 	[ "$j" = "1f 1f" ] || t_fail "$name: DOCKER-USER jumps '$j', want '1f 1f'"
 	[ "$pr" = "$PROBES_OK" ] || t_fail "$name: probes $pr, want $PROBES_OK"
 	# recovery: a plain sync reaches the clean state, stale temps removed
@@ -119,7 +124,7 @@ after_fault() {
 	elif [ -n "$(fx_temps)" ]; then
 		t_fail "$name: temp files left after the recovery sync: $(fx_temps | tr '\n' ' ')"
 	else
-		t_ok "$name: fail closed ($live), files whole, recovered"
+		t_ok "$name: fail closed ($live${WANT_LIVE:+, want $WANT_LIVE}), files whole, recovered"
 	fi
 }
 
@@ -227,7 +232,7 @@ for t in iptables-restore ip6tables-restore; do
 		real=/usr/sbin/$me
 		if [ "${FX_SHIM_ONLY:-$me}" != "$me" ]; then exec "$real" "$@"; fi
 		if [ -n "${FX_SHIM_TRACE:-}" ]; then
-			exec strace -qq -o "$FX_SHIM_TRACE" -e trace=sendmsg,sendto,recvmsg,recvfrom,setsockopt,getsockopt,select,pselect6,poll,exit_group "$real" "$@"
+			exec strace -qq -o "$FX_SHIM_TRACE" -e trace=flock,sendmsg,sendto,recvmsg,recvfrom,setsockopt,getsockopt,select,pselect6,poll,exit_group "$real" "$@"
 		fi
 		exec strace -qq -o /dev/null -e trace="${FX_SHIM_INJECT%%:*}" -e inject="$FX_SHIM_INJECT" "$real" "$@"
 	EOF
@@ -242,9 +247,17 @@ for only in iptables-restore ip6tables-restore; do
 		env PATH="$SHIM:$PATH" FX_SHIM_ONLY=$only FX_SHIM_INJECT="$commit_sc:error=$err"
 done
 
-# Killed mid-apply: trace the tool once, then kill it at each call that
-# hands rules to the kernel, at the call right after each, and at its last.
+# Killed mid-apply: trace the tool once, then kill it at the first call of
+# each syscall, at each commit call (commit_re: the sendmsg of the nft batch,
+# legacy's IPT_SO_SET_REPLACE), at the call right after each, and at its
+# last (FAULTS_FULL=1: at every call). The killed family then holds the old
+# rules (killed at or before the first commit) or the new ones (after the
+# last); the other family old or new.
+if [ "$VARIANT" = nft ]; then commit_re='^sendmsg\('; else commit_re='^setsockopt\(.*SO_SET_REPLACE'; fi
+WANT_LIVE=
 for only in iptables-restore ip6tables-restore; do
+	fam=v4
+	[ "$only" = ip6tables-restore ] && fam=v6
 	to_a || break
 	rm -f "$W/ctrace"
 	srv env PATH="$SHIM:$PATH" FX_SHIM_ONLY=$only FX_SHIM_TRACE="$W/ctrace" "$UFWD" sync >/dev/null 2>&1
@@ -252,20 +265,37 @@ for only in iptables-restore ip6tables-restore; do
 		t_fail "$only: no trace of the tool"
 		continue
 	}
-	awk -v csc="$commit_sc" '
+	# "SYSCALL ORDINAL EXPECT", EXPECT old|new|- (either), in call order
+	awk -v cre="$commit_re" -v full="${FAULTS_FULL:-}" '
 		match($0, /^[a-z0-9_]+\(/) {
 			sc = substr($0, 1, RLENGTH - 1); n = ++cnt[sc]; k++
 			name[k] = sc; ord[k] = n
-			if (sc == csc) mark[k] = mark[k + 1] = 1
+			if (n == 1 || full != "") mark[k] = 1
+			if ($0 ~ cre) {
+				mark[k] = mark[k + 1] = 1
+				if (!first) first = k
+				last = k
+			}
 		}
-		END { mark[k] = 1; for (i = 1; i <= k; i++) if (mark[i]) print name[i], ord[i] }' \
-		"$W/ctrace" | sort -u >"$W/csteps"
-	echo "# $only: $(wc -l <"$W/csteps") kill points: $(tr '\n' ' ' <"$W/csteps")"
-	while read -r sc n; do
+		END {
+			mark[k] = 1
+			for (i = 1; i <= k; i++) if (mark[i]) {
+				w = "-"
+				if (first && i <= first) w = "old"
+				else if (first && i > last) w = "new"
+				print name[i], ord[i], w
+			}
+		}' "$W/ctrace" >"$W/csteps"
+	grep -qE "$commit_re" "$W/ctrace" || t_fail "$only: no commit call /$commit_re/ in its trace"
+	echo "# $only: $(wc -l <"$W/csteps") kill points (syscall #, $fam expected): $(tr '\n' ' ' <"$W/csteps")"
+	while read -r sc n want_live; do
 		kills=$((kills + 1))
+		WANT_LIVE=
+		[ "$want_live" = - ] || WANT_LIVE="$fam=$want_live"
 		fault_run "$only killed at $sc #$n" 1 "$only was killed by signal 9.*previous or the new" \
 			env PATH="$SHIM:$PATH" FX_SHIM_ONLY=$only FX_SHIM_INJECT="$sc:signal=SIGKILL:when=$n"
 	done <"$W/csteps"
+	WANT_LIVE=
 done
 
 # ------------------------------------------------------------ 5. user.rules
@@ -317,6 +347,8 @@ srv "$UFWD" sync >"$W/f.out" 2>&1
 rc=$?
 rmdir /etc/ufw/user.rules && cp "$W/user.rules.B" /etc/ufw/user.rules
 after_fault "user.rules unreadable (a directory)" "$rc" 1 'user.rules.*(Is a directory|cannot read)' "$W/f.out"
+
+fx_check_where "after the faults"
 
 echo "# live outcomes after the faults: $(for k in "${!OUTCOMES[@]}"; do printf '[%s]=%s ' "$k" "${OUTCOMES[$k]}"; done)"
 echo "# faults: $N_STEPS fault points ($kills kills), $(($(date +%s) - T0)) s, iptables-$VARIANT"
