@@ -542,19 +542,74 @@ static enum reach_verdict verdict_of(const struct grid *g, const bool *on)
 	return open == total ? REACH_OPEN : REACH_RESTRICTED;
 }
 
-void reach_eval(const struct reach_start *live, const struct reach_start *ufw,
-		const struct reach_port *p, const char *const *skip_ifaces, size_t n_skip,
-		struct reach_result *res)
+/* ---- the rules that concern one port ---- */
+
+/* Whether r can match a new connection to port p from anyone: the part of
+ * rule_matches that does not depend on the class. */
+static bool relevant(const struct reach_rule *r, const struct reach_port *p)
+{
+	struct pkt k = {.p = p};
+
+	if (r->kind == T_NONE || r->rate)
+		return false;
+	if (r->proto_set && (r->proto == 0 || r->proto == p->proto) == r->proto_neg)
+		return false;
+	return l4_match(r, &k);
+}
+
+/* A chain of stages whose rule sets hold only the rules relevant to one
+ * port: the others can neither match nor count as uncertain (rule_matches
+ * leaves them before that), and their addresses make no classes. */
+struct narrowed {
+	struct reach_ruleset *rs;
+	struct reach_start *st;
+	size_t n;
+};
+
+static const struct reach_start *narrow(const struct reach_start *s,
+					const struct reach_port *p, struct narrowed *nw)
+{
+	size_t n = 0;
+
+	for (const struct reach_start *x = s; x; x = x->next)
+		n++;
+	nw->rs = xcalloc(n + 1, sizeof(*nw->rs));
+	nw->st = xcalloc(n + 1, sizeof(*nw->st));
+	nw->n = n;
+	for (size_t i = 0; i < n; i++, s = s->next) {
+		struct reach_ruleset *out = &nw->rs[i];
+
+		nw->st[i] = (struct reach_start){s->rs ? out : NULL, s->chain,
+						 i + 1 < n ? &nw->st[i + 1] : NULL};
+		if (!s->rs)
+			continue;
+		*out = *s->rs; /* chains and policies shared; rules filtered */
+		out->v = xcalloc(s->rs->n + 1, sizeof(*out->v));
+		out->n = 0;
+		for (size_t k = 0; k < s->rs->n; k++)
+			if (relevant(&s->rs->v[k], p))
+				out->v[out->n++] = s->rs->v[k];
+	}
+	return n ? &nw->st[0] : NULL;
+}
+
+static void narrowed_free(struct narrowed *nw)
+{
+	for (size_t i = 0; i < nw->n; i++)
+		if (nw->st[i].rs)
+			free(nw->rs[i].v);
+	free(nw->rs);
+	free(nw->st);
+}
+
+static void eval_narrowed(const struct reach_start *live, const struct reach_start *ufw,
+			  const struct reach_port *p, const char *const *skip_ifaces,
+			  size_t n_skip, struct reach_result *res)
 {
 	struct grid g;
 	size_t nc;
 	bool *on, *denied;
 
-	memset(res, 0, sizeof(*res));
-	if (is_loopback(p)) {
-		res->verdict = REACH_LOOPBACK;
-		return;
-	}
 	grid_init(&g, live, ufw, p, skip_ifaces, n_skip);
 	nc = g.ns * g.nd * g.ni;
 	on = xcalloc(nc ? nc : 1, sizeof(*on));
@@ -567,6 +622,23 @@ void reach_eval(const struct reach_start *live, const struct reach_start *ufw,
 	free(on);
 	free(denied);
 	grid_free(&g);
+}
+
+void reach_eval(const struct reach_start *live, const struct reach_start *ufw,
+		const struct reach_port *p, const char *const *skip_ifaces, size_t n_skip,
+		struct reach_result *res)
+{
+	struct narrowed nl, nu;
+
+	memset(res, 0, sizeof(*res));
+	if (is_loopback(p)) {
+		res->verdict = REACH_LOOPBACK;
+		return;
+	}
+	eval_narrowed(narrow(live, p, &nl), narrow(ufw, p, &nu), p, skip_ifaces, n_skip,
+		      res);
+	narrowed_free(&nl);
+	narrowed_free(&nu);
 }
 
 void reach_result_free(struct reach_result *res)
