@@ -98,6 +98,26 @@ static void run(const char *ufw_body, enum reach_verdict v, const char *const *s
 	free(text);
 }
 
+/* Rules for other ports (or protocols) shape nothing: their prefixes make
+ * no classes, so the sources read as the port's own rules say (and not
+ * "Anywhere except 10.0.0.0/16, 10.1.0.0/16" plus one line per /16). */
+static void test_other_ports_ignored(void **state)
+{
+	static const char *const all_but[] = {"Anywhere except 10.0.3.1, 10.1.3.1", NULL};
+
+	(void)state;
+	run("-A ufw-docker-input -s 10.0.0.0/16 -p tcp -m conntrack --ctorigdstport 80 "
+	    "-j DROP\n"
+	    "-A ufw-docker-input -s 10.1.0.0/16 -p udp -m conntrack --ctorigdstport 5432 "
+	    "-j DROP\n"
+	    "-A ufw-docker-input -s 10.0.3.1 -p tcp -m conntrack --ctorigdstport 5432 "
+	    "-j DROP\n"
+	    "-A ufw-docker-input -s 10.1.3.1 -p tcp -m conntrack --ctorigdstport 5432 "
+	    "-j DROP\n"
+	    "-A ufw-docker-input -p tcp -m conntrack --ctorigdstport 5432 -j RETURN\n",
+	    REACH_RESTRICTED, all_but);
+}
+
 static void test_seed_filtered(void **state)
 {
 	(void)state;
@@ -366,6 +386,7 @@ int main(void)
 	    cmocka_unit_test(test_prefixes),
 	    cmocka_unit_test(test_covered_class),
 	    cmocka_unit_test(test_bad_quote),
+	    cmocka_unit_test(test_other_ports_ignored),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
