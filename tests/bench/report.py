@@ -48,9 +48,9 @@ md = []
 md.append("## Sync cost (median wall seconds; ratios of medians)\n")
 md.append("iptables backend (`ufw-docker sync`, Docker 28 iptables layout, iptables-nft):\n")
 md.append("| ufw rules | sync | ufw reload | sync / reload | floor: iptables-restore -n | sync / floor "
-          "| sync, nothing to do | peak RSS sync (kB) | peak RSS ufw reload (kB) "
+          "| sync, nothing to do | check --json | peak RSS sync (kB) | peak RSS ufw reload (kB) "
           "| ufw-docker instructions | ufw-docker peak heap (bytes) |")
-md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 scsv = [["rules", "sync_s", "ufw_reload_s", "sync_over_reload", "iptables_restore_s",
          "sync_over_floor", "sync_noop_s", "sync_rss_kb", "reload_rss_kb", "sync_instructions",
          "sync_heap_bytes", "nft_sync_s", "nft_f_s", "nft_over_floor", "nft_rss_kb",
@@ -61,20 +61,23 @@ for n in sizes:
     gi, gh = grind.get((n, "sync"), (0, 0))
     ni, nh = grind.get((n, "nft-sync"), (0, 0))
     md.append(f"| {n} | {f3(s)} | {f3(rl)} | {fr(ratio(s, rl))} | {f3(fl)} | {fr(ratio(s, fl), 2)} "
-              f"| {f3(med(secs, n, 'sync-noop'))} | {med(rss, n, 'sync'):.0f} "
+              f"| {f3(med(secs, n, 'sync-noop'))} | {f3(med(secs, n, 'check'))} "
+              f"| {med(rss, n, 'sync'):.0f} "
               f"| {med(rss, n, 'ufw-reload'):.0f} | {gi:,} | {gh:,} |")
     scsv.append([n, s, rl, ratio(s, rl), fl, ratio(s, fl), med(secs, n, "sync-noop"),
                  med(rss, n, "sync"), med(rss, n, "ufw-reload"), gi, gh, ns, nf, ratio(ns, nf),
                  med(rss, n, "nft-sync"), ni, nh])
 md.append("\nnftables backend (Docker 29 nftables layout):\n")
 md.append("| ufw rules | nftables sync | floor: nft -f | sync / floor | sync / ufw reload "
-          "| sync, nothing to do | peak RSS (kB) | ufw-docker instructions | ufw-docker peak heap (bytes) |")
-md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| sync, nothing to do | check --json | peak RSS (kB) | ufw-docker instructions "
+          "| ufw-docker peak heap (bytes) |")
+md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for n in sizes:
     ns, nf = med(secs, n, "nft-sync"), med(secs, n, "nft-f")
     ni, nh = grind.get((n, "nft-sync"), (0, 0))
     md.append(f"| {n} | {f3(ns)} | {f3(nf)} | {fr(ratio(ns, nf), 2)} "
               f"| {fr(ratio(ns, med(secs, n, 'ufw-reload')))} | {f3(med(secs, n, 'nft-sync-noop'))} "
+              f"| {f3(med(secs, n, 'nft-check'))} "
               f"| {med(rss, n, 'nft-sync'):.0f} "
               f"| {ni:,} | {nh:,} |")
 with open(f"{out}/sync.csv", "w", newline="") as f:
