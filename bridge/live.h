@@ -32,7 +32,7 @@ struct live_dnat {
 	bool iif_neg;
 };
 
-/* One family's live state. */
+/* One family's live state (live_family.c). */
 struct live_family {
 	int family;			/* 4 or 6 */
 	enum live_variant ufw_variant;	/* what `iptables` is: ufw's tools */
@@ -69,7 +69,7 @@ struct live_port {
 	struct reach_result r;
 };
 
-/* Everything status and check report. */
+/* Everything status and check report (live.c). */
 struct live_survey {
 	struct ufw_state st;
 	struct ufwd_config cfg;
@@ -87,9 +87,9 @@ struct live_survey {
 	 * install: "in sync", "missing", "different", "none" (none wanted,
 	 * none there), "left over" (there, none wanted); NULL: not checked. */
 	const char *nft_tables;
-	int nft_family;	      /* missing or different: the family (4 or 6) found first */
-	bool nft_absent[2];   /* our table of IPv4 [0] / IPv6 [1] is not loaded */
-	bool docker_names;    /* Docker's API answered (names looked up) */
+	int nft_family;	    /* missing or different: the family (4 or 6) found first */
+	bool nft_absent[2]; /* our table of IPv4 [0] / IPv6 [1] is not loaded */
+	bool docker_names;  /* Docker's API answered (names looked up) */
 };
 
 /* Reads ufw's files (under root), our config, the live state of both
@@ -98,7 +98,8 @@ int live_survey(struct live_survey *s, const char *root, const char *config_path
 		struct diag *d);
 void live_survey_free(struct live_survey *s);
 
-/* JSON arrays for --json: "problems":[...] and "ports":[...] members. */
+/* Output (live_report.c). JSON arrays for --json: "problems":[...] and
+ * "ports":[...] members. */
 void live_problems_json(const struct live_survey *s, struct strbuf *out);
 void live_ports_json(const struct live_survey *s, struct strbuf *out);
 /* "0.0.0.0" / "::" when any, else the address; "tcp", "udp", "sctp". */
