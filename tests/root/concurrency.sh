@@ -10,7 +10,8 @@
 # (files and modes, the live records, the live rules, exactly one
 # DOCKER-USER jump, first, no temp file left; the next sync has nothing to
 # do); the denied port stays filtered; our rules are in the variant under
-# test and none in the other.
+# test and none in the other. iptables-legacy: a sync waits while another
+# process holds the xtables lock (as Docker's iptables --wait takes it).
 # Argument: the iptables variant, nft or legacy (ufw's, Docker's and ours).
 # Without one: every variant in VARIANTS (default "nft legacy"), each in a
 # sandbox of its own (legacy adds about 20 s).
@@ -86,6 +87,38 @@ fx_same "$W/refB" && t_ok "state B after sync + reload" || {
 	t_fail "not state B after sync + reload"
 	fx_diff "$W/refB"
 }
+
+# ------------------------------------------------------------ the xtables lock
+# iptables-legacy only: its tools take /run/xtables.lock (flock) for every
+# command, listings included, as Docker's `iptables --wait` does. A sync that
+# meets the lock held must wait for it (sync runs its tools with -w; Debian
+# 12's iptables 1.8.9 legacy tools also wait without it), not fail and leave
+# the kernel on the old rules while the files say the new ones. Caught: the
+# tools given a bounded wait (-w 1: sync fails after 1 s, state not A).
+if [ "$VARIANT" = legacy ]; then
+	fx_rules_load "$A"
+	rm -f "$W/xheld"
+	flock /run/xtables.lock sh -c 'touch "$1"; sleep "$2"' sh "$W/xheld" "$HOLD" &
+	holder=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$W/xheld" ] && break
+		sleep 0.05
+	done
+	[ -e "$W/xheld" ] || t_fail "xtables lock holder did not start"
+	t1=$(bed_now)
+	ufwd sync >"$W/x.out" 2>&1
+	rc=$?
+	waited=$(bed_since "$t1")
+	wait "$holder"
+	t_eq "sync while the xtables lock is held: exit" 0 "$rc"
+	awk -v w="$waited" -v h="$HOLD" 'BEGIN { exit !(w >= h - 0.3) }' &&
+		t_ok "sync waited for the xtables lock (${waited} s)" ||
+		t_fail "sync finished after ${waited} s, before the lock holder's ${HOLD} s: $(head -c 300 "$W/x.out")"
+	fx_same "$W/refA" && t_ok "state A after the xtables lock wait" || {
+		t_fail "not state A after the xtables lock wait"
+		fx_diff "$W/refA"
+	}
+fi
 
 # ------------------------------------------------------------ the races
 bad_rounds=0
