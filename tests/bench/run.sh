@@ -225,9 +225,10 @@ sync_cost_nft() {
 		log "sync cost, nftables backend, $n rules ($r runs each)"
 		measure "$n" nft-sync "$r" "$STATE_RM" "${SRVX[@]}" "${NFT_CMD[@]}"
 		measure "$n" nft-sync-noop "$r" : "${SRVX[@]}" "${NFT_CMD[@]}"
-		measure "$n" nft-f "$r" : "${SRVX[@]}" nft -f "$d/nft.txt"
+		# check reads our live table back: before the floor replaces it
 		measure "$n" nft-check "$r" : "${SRVX[@]}" sh -c "$CHECK_OK" check \
 			"$UFWD" --config "$W/nft.conf" check --json
+		measure "$n" nft-f "$r" : "${SRVX[@]}" nft -f "$d/nft.txt"
 		grind "$n" nft-sync "${NFT_CMD[@]}"
 	done
 }
