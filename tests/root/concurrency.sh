@@ -32,6 +32,23 @@ fx_check_where "after the clean syncs"
 # A process holding ufw's lock (fcntl F_WRLCK, as ufw's create_lock) for
 # HOLD seconds; the file "held" appears once it has it.
 HOLD=2
+# await_holder FILE WHAT: until the holder has made FILE (<= 5 s).
+await_holder() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	t_fail "$2 did not start"
+}
+# check_waited NAME SECONDS [OUT]: the sync took at least the holder's HOLD.
+check_waited() {
+	if awk -v w="$2" -v h="$HOLD" 'BEGIN { exit !(w >= h - 0.3) }'; then
+		t_ok "$1 (${2} s)"
+	else
+		t_fail "$1: finished after ${2} s, before the holder's ${HOLD} s${3:+: $(head -c 300 "$3")}"
+	fi
+}
 fx_rules_load "$A"
 rm -f "$W/held"
 "$BED_PY" -c '
@@ -42,11 +59,7 @@ open(sys.argv[1], "w").close()
 time.sleep(float(sys.argv[2]))
 ' "$W/held" "$HOLD" &
 holder=$!
-for ((i = 0; i < 100; i++)); do
-	[ -e "$W/held" ] && break
-	sleep 0.05
-done
-[ -e "$W/held" ] || t_fail "lock holder did not start"
+await_holder "$W/held" "lock holder"
 t1=$(bed_now)
 ufwd sync >"$W/s.out" 2>&1 &
 syncer=$!
@@ -61,9 +74,7 @@ rc=$?
 waited=$(bed_since "$t1")
 wait "$holder"
 t_eq "sync after the lock is released: exit" 0 "$rc"
-awk -v w="$waited" -v h="$HOLD" 'BEGIN { exit !(w >= h - 0.3) }' &&
-	t_ok "sync finished after the holder let go (${waited} s)" ||
-	t_fail "sync finished after ${waited} s, before the holder's ${HOLD} s"
+check_waited "sync finished after the holder let go" "$waited"
 fx_same "$W/refA" && t_ok "state A after the waited sync" || t_fail "not state A"
 
 # A sync slowed down inside its lock (2 s before its first rename); a `ufw
@@ -100,20 +111,14 @@ if [ "$VARIANT" = legacy ]; then
 	rm -f "$W/xheld"
 	flock /run/xtables.lock sh -c 'touch "$1"; sleep "$2"' sh "$W/xheld" "$HOLD" &
 	holder=$!
-	for ((i = 0; i < 100; i++)); do
-		[ -e "$W/xheld" ] && break
-		sleep 0.05
-	done
-	[ -e "$W/xheld" ] || t_fail "xtables lock holder did not start"
+	await_holder "$W/xheld" "xtables lock holder"
 	t1=$(bed_now)
 	ufwd sync >"$W/x.out" 2>&1
 	rc=$?
 	waited=$(bed_since "$t1")
 	wait "$holder"
 	t_eq "sync while the xtables lock is held: exit" 0 "$rc"
-	awk -v w="$waited" -v h="$HOLD" 'BEGIN { exit !(w >= h - 0.3) }' &&
-		t_ok "sync waited for the xtables lock (${waited} s)" ||
-		t_fail "sync finished after ${waited} s, before the lock holder's ${HOLD} s: $(head -c 300 "$W/x.out")"
+	check_waited "sync waited for the xtables lock" "$waited" "$W/x.out"
 	fx_same "$W/refA" && t_ok "state A after the xtables lock wait" || {
 		t_fail "not state A after the xtables lock wait"
 		fx_diff "$W/refA"
