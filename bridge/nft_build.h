@@ -36,7 +36,7 @@ struct nftnl_set;
  *                  and interfaces (interval, concatenated), each lookup in
  *                  ufw's first-match order: a rule joins an earlier group
  *                  when no rule it passes can do otherwise with a packet it
- *                  matches (see nft_build.c)
+ *                  matches (see nft_group.c)
  */
 #define NFTB_TABLE     "ufw-docker"
 #define NFTB_LIMIT_SET "limit_src" /* the dynamic set of ufw's limit */
