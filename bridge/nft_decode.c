@@ -856,10 +856,15 @@ static int elem_cb(struct nftnl_set_elem *e, void *arg)
 	return 0;
 }
 
+/* By value; at one value an end (hi[0] set) before a start: adjacent
+ * intervals [a, k - 1] and [k, b] dump an end and a start at k, in either
+ * order (and qsort is not stable). */
 static int elem_lo_cmp(const void *a, const void *b)
 {
-	return memcmp(((const struct elem *)a)->lo, ((const struct elem *)b)->lo,
-		      KEY_MAX);
+	const struct elem *x = a, *y = b;
+	int c = memcmp(x->lo, y->lo, KEY_MAX);
+
+	return c ? c : (int)y->hi[0] - (int)x->hi[0];
 }
 
 /* One-field interval sets (rbtree) list each interval as its start and an

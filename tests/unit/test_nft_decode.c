@@ -442,13 +442,90 @@ static void test_rbtree_set(void **state)
 	nftd_free(&t);
 }
 
+/* ---- what the fuzzer (tests/fuzz/fuzz_nft_decode.c) found ---- */
+
+static struct nftnl_set *new_set(const char *name, uint32_t flags, uint32_t type,
+				 uint32_t len)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, len);
+	return s;
+}
+
+static void add_key(struct nftnl_set *s, const void *key, uint32_t len, bool end)
+{
+	struct nftnl_set_elem *el = nftnl_set_elem_alloc();
+
+	nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key, len);
+	if (end)
+		nftnl_set_elem_set_u32(el, NFTNL_SET_ELEM_FLAGS,
+				       NFT_SET_ELEM_INTERVAL_END);
+	nftnl_set_elem_add(s, el);
+}
+
+/* ip saddr @set drop, in chain c */
+static void add_lookup_rule(struct nftd_table *t, const char *set)
+{
+	struct nftnl_rule *r = new_rule("c");
+	struct nftnl_expr *e;
+
+	x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+	e = nftnl_expr_alloc("lookup");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	nftnl_rule_add_expr(r, e);
+	x_verdict(r, NF_DROP, NULL);
+	nftd_add_rule(t, r);
+	nftnl_rule_free(r);
+}
+
+/* Adjacent intervals [10.0.0.0/24] [10.0.1.0/24] (no auto-merge) dump an end
+ * and a start at 10.0.1.0, in either order: paired up the same either way
+ * (the start first made the first interval 10.0.0.0-255.255.255.255). */
+static void test_rbtree_adjacent(void **state)
+{
+	static const uint8_t k[][4] = {{10, 0, 2, 0}, {10, 0, 1, 0}, {10, 0, 0, 0}};
+	char *canon[2];
+
+	(void)state;
+	for (int order = 0; order < 2; order++) {
+		struct nftnl_set *s = new_set("nets", NFT_SET_INTERVAL, 7, 4);
+		struct strbuf out = {0};
+		struct nftd_table t;
+
+		add_key(s, k[0], 4, true);
+		add_key(s, k[1], 4, order == 0);
+		add_key(s, k[1], 4, order == 1);
+		add_key(s, k[2], 4, false);
+		nftd_init(&t, 4);
+		nftd_add_set(&t, s);
+		nftnl_set_free(s);
+		add_lookup_rule(&t, "nets");
+		nftd_reach_text(&t, &out);
+		assert_string_equal(sb_str(&out), "-A c -s 10.0.0.0/24 -j DROP\n"
+						  "-A c -s 10.0.1.0/24 -j DROP\n");
+		sb_reset(&out);
+		nftd_canon(&t, &out);
+		canon[order] = sb_detach(&out);
+		nftd_free(&t);
+	}
+	assert_string_equal(canon[0], canon[1]);
+	assert_non_null(strstr(canon[0], "set nets element 10.0.0.0-10.0.0.255\n"
+					 "set nets element 10.0.1.0-10.0.1.255\n"));
+	free(canon[0]);
+	free(canon[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_backends_agree),
-	    cmocka_unit_test(test_canon),
-	    cmocka_unit_test(test_shapes),
-	    cmocka_unit_test(test_rbtree_set),
+	    cmocka_unit_test(test_backends_agree),  cmocka_unit_test(test_canon),
+	    cmocka_unit_test(test_shapes),	    cmocka_unit_test(test_rbtree_set),
+	    cmocka_unit_test(test_rbtree_adjacent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
