@@ -874,6 +874,8 @@ static void pair_intervals(struct nftd_set *s, const bool *is_end)
 	struct elem *all = s->v;
 	size_t n = s->n, out = 0;
 
+	if (!n)
+		return; /* an empty set: no array to sort */
 	for (size_t i = 0; i < n; i++)
 		all[i].hi[0] = is_end[i]; /* sort key: hi is rebuilt below */
 	qsort(all, n, sizeof(*all), elem_lo_cmp);
@@ -1215,6 +1217,12 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void strv_sort(struct strv *a)
+{
+	if (a->n) /* else a->v is NULL, which qsort may not take */
+		qsort(a->v, a->n, sizeof(*a->v), str_cmp);
+}
+
 static void canon_rule(const struct nftd_table *t, const struct nftd_rule *r,
 		       struct strbuf *out)
 {
@@ -1248,13 +1256,13 @@ void nftd_canon(const struct nftd_table *t, struct strbuf *out)
 	}
 	for (size_t i = 0; i < t->n_sets; i++)
 		set_lines(&t->sets[i], &lines);
-	qsort(lines.v, lines.n, sizeof(*lines.v), str_cmp);
+	strv_sort(&lines);
 	for (size_t i = 0; i < lines.n; i++)
 		sb_addf(out, "%s\n", lines.v[i]);
 	strv_free(&lines);
 	for (size_t i = 0; i < t->n_rules; i++)
 		strv_add(&lines, xstrdup(t->rules[i].chain));
-	qsort(lines.v, lines.n, sizeof(*lines.v), str_cmp);
+	strv_sort(&lines);
 	/* rules chain by chain (names sorted), in order within each */
 	for (size_t c = 0; c < lines.n; c++)
 		for (size_t i = 0;

@@ -520,12 +520,33 @@ static void test_rbtree_adjacent(void **state)
 	free(canon[1]);
 }
 
+/* An empty table, and an empty interval set without rules: nothing to sort
+ * (qsort of a NULL array, undefined, was caught by UBSan). */
+static void test_empty(void **state)
+{
+	struct nftnl_set *s = new_set("e", NFT_SET_INTERVAL, 7, 4);
+	struct strbuf out = {0};
+	struct nftd_table t;
+
+	(void)state;
+	nftd_init(&t, 4);
+	nftd_reach_text(&t, &out);
+	nftd_canon(&t, &out);
+	assert_int_equal(out.len, 0);
+	nftd_add_set(&t, s);
+	nftnl_set_free(s);
+	nftd_canon(&t, &out);
+	assert_string_equal(sb_str(&out), "set e flags 0x4 type 0x7 length 4\n");
+	sb_free(&out);
+	nftd_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_backends_agree),  cmocka_unit_test(test_canon),
 	    cmocka_unit_test(test_shapes),	    cmocka_unit_test(test_rbtree_set),
-	    cmocka_unit_test(test_rbtree_adjacent),
+	    cmocka_unit_test(test_rbtree_adjacent), cmocka_unit_test(test_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
