@@ -896,6 +896,9 @@ static void pair_intervals(struct nftd_set *s, const bool *is_end)
 	s->n = out;
 }
 
+/* The key's fields (nft's concatenation), each padded to 4 bytes but a
+ * lone one. Lengths that do not add up to the key's: the set is bad and its
+ * key one field (its elements still print, within the key). */
 static void set_fields(struct nftd_set *s, const struct nftnl_set *ns)
 {
 	uint32_t n = 0, sum = 0;
@@ -913,8 +916,11 @@ static void set_fields(struct nftd_set *s, const struct nftnl_set *ns)
 	s->n_fields = n;
 	for (uint32_t i = 0; i < n; i++)
 		sum += (s->lens[i] + 3u) / 4 * 4;
-	if (n > 1 && sum != s->key_len)
+	if (n > 1 ? sum != s->key_len : s->lens[0] != s->key_len) {
 		s->bad = "a key we cannot split into fields";
+		s->lens[0] = (uint8_t)s->key_len;
+		s->n_fields = 1;
+	}
 }
 
 void nftd_add_set(struct nftd_table *t, struct nftnl_set *ns)
@@ -1181,12 +1187,15 @@ static void value_text(uint32_t type, const uint8_t *lo, const uint8_t *hi, unsi
 	}
 }
 
+/* Field i's datatype: the key type holds TYPE_BITS a field, the last field
+ * lowest; none for a field it has no room for. */
 static uint32_t field_type(const struct nftd_set *s, unsigned i)
 {
+	unsigned shift = TYPE_BITS * (s->n_fields - 1 - i);
+
 	if (s->n_fields == 1)
 		return s->key_type;
-	return s->key_type >> (TYPE_BITS * (s->n_fields - 1 - i)) &
-	       ((1u << TYPE_BITS) - 1);
+	return shift < 32 ? s->key_type >> shift & ((1u << TYPE_BITS) - 1) : 0;
 }
 
 static void set_lines(const struct nftd_set *s, struct strv *lines)

@@ -541,12 +541,49 @@ static void test_empty(void **state)
 	nftd_free(&t);
 }
 
+/* Concatenation lengths that do not add up to the key: the set is bad and
+ * its elements print within the key (a field of 200 bytes was read past
+ * them); more fields than the key type has bits for have no type (the
+ * shift by 6 bits a field went past 32). */
+static void test_concat_keys(void **state)
+{
+	static const uint8_t addr[4] = {10, 0, 0, 1}, zero[28];
+	uint8_t one[] = {200}, seven[NFT_REG32_COUNT] = {4, 4, 4, 4, 4, 4, 4};
+	struct nftnl_set *s = new_set("one", 0, 7, 4);
+	struct strbuf out = {0};
+	struct nftd_table t;
+
+	(void)state;
+	nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, one, sizeof(one));
+	add_key(s, addr, 4, false);
+	nftd_init(&t, 4);
+	nftd_add_set(&t, s);
+	nftnl_set_free(s);
+	s = new_set("seven", NFT_SET_CONCAT, 0, 28);
+	nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, seven, sizeof(seven));
+	add_key(s, zero, 28, false);
+	nftd_add_set(&t, s);
+	nftnl_set_free(s);
+	nftd_canon(&t, &out);
+	assert_string_equal(
+	    sb_str(&out),
+	    "set one element 10.0.0.1\n"
+	    "set one flags 0x0 type 0x7 length 4 (a key we cannot split into fields)\n"
+	    "set seven element 00000000-00000000 . 00000000-00000000 . "
+	    "00000000-00000000 . 00000000-00000000 . 00000000-00000000 . "
+	    "00000000-00000000 . 00000000-00000000\n"
+	    "set seven flags 0x80 type 0x0 length 28\n");
+	sb_free(&out);
+	nftd_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_backends_agree),  cmocka_unit_test(test_canon),
 	    cmocka_unit_test(test_shapes),	    cmocka_unit_test(test_rbtree_set),
 	    cmocka_unit_test(test_rbtree_adjacent), cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_concat_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
