@@ -170,18 +170,63 @@ static void add_action(struct dec *x, const char *fmt, const char *arg)
 	a->target = xasprintf(fmt, arg);
 }
 
-/* A "..." word as iptables-save quotes it (\" and \\ escaped). */
+/* A "..." word as iptables-save quotes it (\" and \\ escaped), on one
+ * line: a control character becomes \xHH. */
 static char *quoted(const char *s)
 {
 	struct strbuf b = {0};
 
 	sb_addc(&b, '"');
 	for (; *s; s++) {
+		if ((unsigned char)*s < ' ' || *s == 0x7f) {
+			sb_addf(&b, "\\x%02x", (unsigned char)*s);
+			continue;
+		}
 		if (*s == '"' || *s == '\\')
 			sb_addc(&b, '\\');
 		sb_addc(&b, *s);
 	}
 	sb_addc(&b, '"');
+	return sb_detach(&b);
+}
+
+/* The targets this file writes ("-j DROP"): a chain of that name is not. */
+static bool is_target_word(const char *s)
+{
+	static const char *const t[] = {"ACCEPT", "DROP", "REJECT",	"RETURN",
+					"MARK",	  "LOG",  "NFT-VERDICT"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		if (streq(s, t[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A chain or set name (nft takes any bytes) as one iptables-save word that
+ * reach reads back as that name and no other: "%XX" for a byte that would
+ * split or join words or lines (space, control, '"'), for '%' itself, for
+ * the first byte of a target's name, and "%00" for the empty name.
+ */
+static char *name_word(const char *name)
+{
+	struct strbuf b = {0};
+	bool target;
+
+	if (!name)
+		return xstrdup("?");
+	if (!*name)
+		return xstrdup("%00");
+	target = is_target_word(name);
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= ' ' || c == '"' || c == '%' || c == 0x7f ||
+		    (target && p == name))
+			sb_addf(&b, "%%%02X", c);
+		else
+			sb_addc(&b, (char)c);
+	}
 	return sb_detach(&b);
 }
 
@@ -319,9 +364,9 @@ static void verdict(struct dec *x, int v, const char *chain)
 static void ex_immediate(struct dec *x, const struct nftnl_expr *e)
 {
 	uint32_t dreg = nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_DREG), len = 0;
-	const char *chain = nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN);
 	const void *data;
 	struct reg *g;
+	char *chain;
 
 	if (dreg != NFT_REG_VERDICT) {
 		data = nftnl_expr_get(e, NFTNL_EXPR_IMM_DATA, &len);
@@ -332,8 +377,9 @@ static void ex_immediate(struct dec *x, const struct nftnl_expr *e)
 		}
 		return;
 	}
-	verdict(x, (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT),
-		chain ? chain : "?");
+	chain = name_word(nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN));
+	verdict(x, (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT), chain);
+	free(chain);
 }
 
 /* ---- bitwise and comparisons ---- */
@@ -568,10 +614,14 @@ static void ex_range(struct dec *x, const struct nftnl_expr *e)
 
 static long set_index(const struct nftd_table *t, const char *name)
 {
-	for (size_t i = 0; name && i < t->n_sets; i++)
-		if (streq(t->sets[i].name, name))
-			return (long)i;
-	return -1;
+	char *w = name ? name_word(name) : NULL;
+	long found = -1;
+
+	for (size_t i = 0; w && found < 0 && i < t->n_sets; i++)
+		if (streq(t->sets[i].name, w))
+			found = (long)i;
+	free(w);
+	return found;
 }
 
 /* The fields a lookup reads from consecutive registers from word w. */
@@ -707,6 +757,7 @@ static void ex_dynset(struct dec *x, const struct nftnl_expr *e)
 	struct reg *g = reg_of(x, e, NFTNL_EXPR_DYNSET_SREG_KEY);
 	struct strbuf w = {0};
 	struct dynset_expr de = {&w, 0, true};
+	char *name = name_word(set);
 
 	nftnl_expr_expr_foreach(e, dynset_expr_cb, &de);
 	if (!g || !set || g->fk != FK_SADDR || de.n != 1 || !de.ok ||
@@ -714,8 +765,9 @@ static void ex_dynset(struct dec *x, const struct nftnl_expr *e)
 	    nftnl_expr_get_u32(e, NFTNL_EXPR_DYNSET_OP) != NFT_DYNSET_OP_UPDATE)
 		undecoded(x, "%s", "dynamic set");
 	else
-		sb_addf(&x->words, " -m recent --update --name %s --rsource%s", set,
+		sb_addf(&x->words, " -m recent --update --name %s --rsource%s", name,
 			sb_str(&w));
+	free(name);
 	sb_free(&w);
 }
 
@@ -786,7 +838,7 @@ void nftd_add_chain(struct nftd_table *t, const struct nftnl_chain *c)
 	t->chains = xrealloc(t->chains, (t->n_chains + 1) * sizeof(*t->chains));
 	ch = &t->chains[t->n_chains++];
 	memset(ch, 0, sizeof(*ch));
-	ch->name = xstrdup(name ? name : "?");
+	ch->name = name_word(name);
 	ch->base = nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM);
 	if (ch->base) {
 		ch->hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
@@ -813,7 +865,7 @@ void nftd_add_rule(struct nftd_table *t, struct nftnl_rule *nr)
 	t->rules = xrealloc(t->rules, (t->n_rules + 1) * sizeof(*t->rules));
 	x.r = &t->rules[t->n_rules++];
 	memset(x.r, 0, sizeof(*x.r));
-	x.r->chain = xstrdup(chain ? chain : "?");
+	x.r->chain = name_word(chain);
 	x.r->set = -1;
 	x.r->proto_eq = -1;
 	nftnl_expr_foreach(nr, expr_cb, &x);
@@ -932,7 +984,7 @@ void nftd_add_set(struct nftd_table *t, struct nftnl_set *ns)
 	t->sets = xrealloc(t->sets, (t->n_sets + 1) * sizeof(*t->sets));
 	s = &t->sets[t->n_sets++];
 	memset(s, 0, sizeof(*s));
-	s->name = xstrdup(name ? name : "?");
+	s->name = name_word(name);
 	s->flags = nftnl_set_get_u32(ns, NFTNL_SET_FLAGS);
 	s->key_type = nftnl_set_get_u32(ns, NFTNL_SET_KEY_TYPE);
 	s->key_len = nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN);

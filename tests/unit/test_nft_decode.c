@@ -577,13 +577,99 @@ static void test_concat_keys(void **state)
 	nftd_free(&t);
 }
 
+static void add_named_chain(struct nftd_table *t, const char *name, bool base)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	if (base) {
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 0);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	nftd_add_chain(t, c);
+	nftnl_chain_free(c);
+}
+
+/* A rule in chain `in` with verdict v (to chain `to`), after a log
+ * statement when prefix is not NULL. */
+static void add_verdict_rule(struct nftd_table *t, const char *in, int v, const char *to,
+			     const char *prefix)
+{
+	struct nftnl_rule *r = new_rule(in);
+
+	if (prefix) {
+		struct nftnl_expr *e = nftnl_expr_alloc("log");
+
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix);
+		nftnl_rule_add_expr(r, e);
+	}
+	x_verdict(r, v, to);
+	nftd_add_rule(t, r);
+	nftnl_rule_free(r);
+}
+
+/* nft takes any bytes in a name (`chain ip t "my chain"`) or a log prefix:
+ * each stays one word on one line, and a chain named DROP is not the drop
+ * verdict (one with a space read as chain "my", a newline broke the line:
+ * reach_parse failed). */
+static void test_odd_names(void **state)
+{
+	struct reach_ruleset rs = {0};
+	struct reach_start live = {&rs, "forward", NULL}, none = {NULL, "", NULL};
+	struct reach_result res;
+	struct reach_port p;
+	struct strbuf out = {0};
+	struct nftd_table t;
+
+	(void)state;
+	nftd_init(&t, 4);
+	add_named_chain(&t, "forward", true);
+	add_named_chain(&t, "my chain", false);
+	add_named_chain(&t, "DROP", false);
+	add_named_chain(&t, "", false);
+	add_named_chain(&t, "50%", false);
+	add_verdict_rule(&t, "forward", NFT_JUMP, "DROP", NULL);
+	add_verdict_rule(&t, "forward", NFT_JUMP, "my chain", NULL);
+	add_verdict_rule(&t, "my chain", NF_ACCEPT, NULL, "a\nb \"c\"");
+	add_verdict_rule(&t, "DROP", NF_ACCEPT, NULL, NULL);
+	add_verdict_rule(&t, "", NFT_RETURN, NULL, NULL);
+	add_verdict_rule(&t, "50%", NF_DROP, NULL, NULL);
+	nftd_reach_text(&t, &out);
+	assert_string_equal(sb_str(&out),
+			    ":forward - [0:0]\n"
+			    ":my%20chain - [0:0]\n"
+			    ":%44ROP - [0:0]\n"
+			    ":%00 - [0:0]\n"
+			    ":50%25 - [0:0]\n"
+			    "-A forward -j %44ROP\n"
+			    "-A forward -j my%20chain\n"
+			    "-A my%20chain -j LOG --log-prefix \"a\\x0ab \\\"c\\\"\"\n"
+			    "-A my%20chain -j ACCEPT\n"
+			    "-A %44ROP -j ACCEPT\n"
+			    "-A %00 -j RETURN\n"
+			    "-A 50%25 -j DROP\n");
+	assert_int_equal(reach_parse(&rs, 4, sb_str(&out)), 0);
+	assert_int_equal(rs.unknown, 0);
+	for (size_t i = 0; i < t.n_chains; i++)
+		assert_true(reach_has_chain(&rs, t.chains[i].name));
+	/* forward jumps to chain DROP, which accepts */
+	probe_port(&p, 4, 0);
+	reach_eval(&live, &none, &p, NULL, 0, &res);
+	assert_int_equal(res.verdict, REACH_OPEN);
+	reach_result_free(&res);
+	reach_ruleset_free(&rs);
+	sb_free(&out);
+	nftd_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_backends_agree),  cmocka_unit_test(test_canon),
 	    cmocka_unit_test(test_shapes),	    cmocka_unit_test(test_rbtree_set),
 	    cmocka_unit_test(test_rbtree_adjacent), cmocka_unit_test(test_empty),
-	    cmocka_unit_test(test_concat_keys),
+	    cmocka_unit_test(test_concat_keys),	    cmocka_unit_test(test_odd_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
