@@ -612,16 +612,51 @@ static void ex_range(struct dec *x, const struct nftnl_expr *e)
 
 /* ---- sets ---- */
 
+struct nftd_set_ref {
+	const char *name; /* the set's own (heap) string */
+	size_t i;
+};
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const struct nftd_set_ref *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i); /* the first of a name first */
+}
+
+/* The first set named name (by t->by_name), or -1. */
 static long set_index(const struct nftd_table *t, const char *name)
 {
 	char *w = name ? name_word(name) : NULL;
+	struct nftd_set_ref key = {w, 0};
+	size_t lo = 0, hi = t->n_by_name;
 	long found = -1;
 
-	for (size_t i = 0; w && found < 0 && i < t->n_sets; i++)
-		if (streq(t->sets[i].name, w))
-			found = (long)i;
+	while (w && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ref_cmp(&t->by_name[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (w && lo < t->n_by_name && streq(t->by_name[lo].name, w))
+		found = (long)t->by_name[lo].i;
 	free(w);
 	return found;
+}
+
+/* t->by_name covers every set (sets are added before the rules). */
+static void index_sets(struct nftd_table *t)
+{
+	if (t->n_by_name == t->n_sets)
+		return;
+	t->by_name = xrealloc(t->by_name, (t->n_sets + 1) * sizeof(*t->by_name));
+	for (size_t i = 0; i < t->n_sets; i++)
+		t->by_name[i] = (struct nftd_set_ref){t->sets[i].name, i};
+	qsort(t->by_name, t->n_sets, sizeof(*t->by_name), ref_cmp);
+	t->n_by_name = t->n_sets;
 }
 
 /* The fields a lookup reads from consecutive registers from word w. */
@@ -826,6 +861,7 @@ void nftd_free(struct nftd_table *t)
 	}
 	free(t->chains);
 	free(t->sets);
+	free(t->by_name);
 	free(t->rules);
 	memset(t, 0, sizeof(*t));
 }
@@ -868,6 +904,7 @@ void nftd_add_rule(struct nftd_table *t, struct nftnl_rule *nr)
 	x.r->chain = name_word(chain);
 	x.r->set = -1;
 	x.r->proto_eq = -1;
+	index_sets(t);
 	nftnl_expr_foreach(nr, expr_cb, &x);
 	t->undecoded += x.r->undecoded != NULL;
 	sb_free(&x.words);

@@ -23,8 +23,9 @@ struct nftd_chain {
 	uint32_t policy; /* NF_ACCEPT or NF_DROP */
 };
 
-struct nftd_set;  /* private: one set and its elements */
-struct nftd_rule; /* private: one decoded rule */
+struct nftd_set;     /* private: one set and its elements */
+struct nftd_set_ref; /* private: a set's name and index */
+struct nftd_rule;    /* private: one decoded rule */
 
 struct nftd_table {
 	int family; /* 4 or 6 */
@@ -32,6 +33,8 @@ struct nftd_table {
 	size_t n_chains;
 	struct nftd_set *sets;
 	size_t n_sets;
+	struct nftd_set_ref *by_name; /* the sets sorted by name, for lookups */
+	size_t n_by_name;	      /* sets it covers (rebuilt when sets were added) */
 	struct nftd_rule *rules;
 	size_t n_rules;
 	unsigned undecoded; /* rules holding something we cannot read */
