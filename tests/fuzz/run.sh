@@ -22,6 +22,12 @@ fuzz_one() {
 	if [ -d "$top/tests/fuzz/corpus/$name" ]; then
 		cp -r "$top/tests/fuzz/corpus/$name/." "$work/"
 	fi
+	# and the tables nft_push builds now (those seeds written afresh)
+	if [ "$name" = fuzz_nft_decode ] && ! UFWD_NFT_SEEDS="$work" "$bin"; then
+		echo "=== FAIL $name: cannot write its seeds"
+		rm -rf "$work"
+		return 1
+	fi
 	echo "=== $name: $secs s from $(find "$work" -type f | wc -l) seeds"
 	timeout $((secs + 120)) "$bin" -max_total_time="$secs" -timeout=10 \
 		-max_len=16384 -print_final_stats=1 \
