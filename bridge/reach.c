@@ -89,13 +89,38 @@ static bool rule_matches(const struct reach_rule *r, const struct pkt *k)
 	return !r->out.set || if_matches(r->out.name, k->p->out_if) != r->out.neg;
 }
 
-static enum result eval_chain(const struct reach_ruleset *rs, const char *chain,
-			      struct pkt *k, unsigned depth)
+/* What one chain did with the packet, for the mark it came in with: a
+ * chain is evaluated once per class and entry mark, however many rules
+ * jump to it (chains jumping to chains that return would otherwise cost
+ * fan-out ^ depth). */
+struct memo {
+	bool valid;
+	uint32_t mark_in, mark_out;
+	enum result r;
+};
+
+struct walk {
+	const struct reach_ruleset *rs;
+	struct memo *memo; /* per chain of rs */
+	bool cut;	   /* the depth bound was hit: results below not kept */
+};
+
+static ssize_t chain_index(const struct reach_ruleset *rs, const char *chain)
 {
-	if (depth > REACH_MAX_DEPTH)
-		return RES_RETURN;
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct reach_rule *r = &rs->v[i];
+	for (size_t i = 0; i < rs->n_chains; i++)
+		if (streq(rs->chains[i], chain))
+			return (ssize_t)i;
+	return -1;
+}
+
+static enum result eval_chain(struct walk *w, const char *chain, struct pkt *k,
+			      unsigned depth);
+
+static enum result eval_rules(struct walk *w, const char *chain, struct pkt *k,
+			      unsigned depth)
+{
+	for (size_t i = 0; i < w->rs->n; i++) {
+		const struct reach_rule *r = &w->rs->v[i];
 		enum result sub;
 
 		if (!streq(r->chain, chain) || r->kind == T_NONE || !rule_matches(r, k))
@@ -114,9 +139,9 @@ static enum result eval_chain(const struct reach_ruleset *rs, const char *chain,
 			break;
 		case T_JUMP:
 		case T_GOTO:
-			if (!reach_has_chain(rs, r->target))
+			if (!reach_has_chain(w->rs, r->target))
 				break; /* an xt target such as LOG: goes on */
-			sub = eval_chain(rs, r->target, k, depth + 1);
+			sub = eval_chain(w, r->target, k, depth + 1);
 			if (sub != RES_RETURN || r->kind == T_GOTO)
 				return sub;
 			break;
@@ -125,6 +150,31 @@ static enum result eval_chain(const struct reach_ruleset *rs, const char *chain,
 		}
 	}
 	return RES_RETURN;
+}
+
+static enum result eval_chain(struct walk *w, const char *chain, struct pkt *k,
+			      unsigned depth)
+{
+	ssize_t ci = chain_index(w->rs, chain);
+	struct memo *m = ci >= 0 ? &w->memo[ci] : NULL;
+	uint32_t mark_in = k->mark;
+	bool cut = w->cut;
+	enum result r;
+
+	if (depth > REACH_MAX_DEPTH) {
+		w->cut = true;
+		return RES_RETURN;
+	}
+	if (m && m->valid && m->mark_in == mark_in) {
+		k->mark = m->mark_out;
+		return m->r;
+	}
+	w->cut = false;
+	r = eval_rules(w, chain, k, depth);
+	if (m && !w->cut)
+		*m = (struct memo){true, mark_in, k->mark, r};
+	w->cut = w->cut || cut;
+	return r;
 }
 
 static bool drop_policy(const struct reach_ruleset *rs, const char *chain)
@@ -141,8 +191,14 @@ static bool passes(const struct reach_start *s, struct pkt *k)
 {
 	k->mark = 0;
 	for (; s; s = s->next) {
-		enum result r = s->rs ? eval_chain(s->rs, s->chain, k, 0) : RES_ACCEPT;
+		struct walk w = {s->rs, NULL, false};
+		enum result r = RES_ACCEPT;
 
+		if (s->rs) {
+			w.memo = xcalloc(s->rs->n_chains + 1, sizeof(*w.memo));
+			r = eval_chain(&w, s->chain, k, 0);
+			free(w.memo);
+		}
 		if (r == RES_RETURN && s->rs && drop_policy(s->rs, s->chain))
 			r = RES_DROP;
 		if (r != RES_ACCEPT && r != RES_RETURN)

@@ -118,6 +118,40 @@ static void test_other_ports_ignored(void **state)
 	    REACH_RESTRICTED, all_but);
 }
 
+/* Chains that jump four times to the next chain, which returns, twelve
+ * deep (a hand-made table may hold that): 4^12 walks unless each chain is
+ * evaluated once per class and entry mark. The undecidable rule at the
+ * bottom (a source port) counts each time it is evaluated: once. */
+static void test_fanout_chains(void **state)
+{
+	struct strbuf t = {0};
+	struct reach_port p;
+	struct reach_result res;
+	char *text, *live;
+
+	(void)state;
+	sb_adds(
+	    &t,
+	    "-A ufw-docker-input -j fan0\n"
+	    "-A ufw-docker-input -p tcp -m conntrack --ctorigdstport 5432 -j RETURN\n");
+	for (int d = 0; d < 12; d++)
+		for (int j = 0; j < 4; j++)
+			sb_addf(&t,
+				"-A fan%d -m comment --comment \"jump %d\" -j fan%d\n", d,
+				j, d + 1);
+	sb_adds(&t, "-A fan12 -p tcp --sport 1 -j DROP\n");
+	text = xasprintf(HEAD "%s" TAIL_DROP, sb_str(&t));
+	live = xasprintf(LIVE_HEAD "%s", text);
+	port4(&p, NULL, 5432);
+	eval(live, NULL, &p, &res);
+	expect(&res, REACH_OPEN, NULL, NULL);
+	assert_int_equal(res.uncertain, 1);
+	reach_result_free(&res);
+	free(live);
+	free(text);
+	sb_free(&t);
+}
+
 static void test_seed_filtered(void **state)
 {
 	(void)state;
@@ -387,6 +421,7 @@ int main(void)
 	    cmocka_unit_test(test_covered_class),
 	    cmocka_unit_test(test_bad_quote),
 	    cmocka_unit_test(test_other_ports_ignored),
+	    cmocka_unit_test(test_fanout_chains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
