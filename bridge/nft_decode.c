@@ -1046,6 +1046,7 @@ void nftd_add_set(struct nftd_table *t, struct nftnl_set *ns)
 struct strv {
 	char **v;
 	size_t n;
+	bool cut; /* alternatives left out past MAX_ALTS */
 };
 
 static void strv_add(struct strv *a, char *s)
@@ -1114,8 +1115,9 @@ static void range_prefixes(enum fk fk, const uint8_t *lo, const uint8_t *hi, int
 		for (k = (int)len - 1; k >= 0 && ++cur[k] == 0; k--)
 			;
 		if (k < 0)
-			break; /* wrapped past the last address */
+			return; /* wrapped past the last address */
 	}
+	out->cut = out->cut || be_cmp(cur, hi, len) <= 0;
 }
 
 /* An interface range: one name, or "br-+" for [br-\0..., br-\xff...]. */
@@ -1175,6 +1177,7 @@ static void strv_product(struct strv *out, const struct strv *f)
 	for (size_t a = 0; a < out->n; a++)
 		for (size_t b = 0; b < f->n && next.n < MAX_ALTS; b++)
 			strv_add(&next, xasprintf("%s%s", out->v[a], f->v[b]));
+	next.cut = out->cut || f->cut || next.n < out->n * f->n;
 	strv_free(out);
 	*out = next;
 }
@@ -1229,6 +1232,10 @@ static void rule_lines(const struct nftd_table *t, const struct nftd_rule *r,
 			elem_alts(t, r, s, &s->v[i], &alts);
 			for (size_t j = 0; j < alts.n; j++)
 				rule_line(out, r, a, alts.v[j]);
+			/* what did not fit: a line reach never takes, uncertain */
+			if (alts.cut)
+				rule_line(out, r, a,
+					  " -m nft --nft-undecoded too-many-prefixes");
 			strv_free(&alts);
 		}
 	}

@@ -663,13 +663,69 @@ static void test_odd_names(void **state)
 	nftd_free(&t);
 }
 
+/* An element that needs more lines than MAX_ALTS (two address fields of 62
+ * prefixes each): what does not fit is a line reach never takes, so the
+ * rule counts as uncertain instead of silently matching less. */
+static void test_too_many_prefixes(void **state)
+{
+	static const uint8_t lo[8] = {0, 0, 0, 1, 0, 0, 0, 1};
+	static const uint8_t hi[8] = {255, 255, 255, 254, 255, 255, 255, 254};
+	static const uint8_t lens[2] = {4, 4};
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *el = nftnl_set_elem_alloc();
+	struct nftnl_rule *r = new_rule("c");
+	struct nftnl_expr *e;
+	struct nftd_table t;
+	struct strbuf out = {0};
+
+	(void)state;
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "pairs");
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL | NFT_SET_CONCAT);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 7 << 6 | 7);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 8);
+	nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, lens, sizeof(lens));
+	nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, lo, 8);
+	nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY_END, hi, 8);
+	nftnl_set_elem_add(s, el);
+	nftd_init(&t, 4);
+	nftd_add_set(&t, s);
+	nftnl_set_free(s);
+	for (uint32_t w = 0; w < 2; w++) {
+		e = nftnl_expr_alloc("payload");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+				   NFT_PAYLOAD_NETWORK_HEADER);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 12 + 4 * w);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 4);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG32_00 + w);
+		nftnl_rule_add_expr(r, e);
+	}
+	e = nftnl_expr_alloc("lookup");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, "pairs");
+	nftnl_rule_add_expr(r, e);
+	x_verdict(r, NF_ACCEPT, NULL);
+	nftd_add_rule(&t, r);
+	nftnl_rule_free(r);
+	nftd_reach_text(&t, &out);
+	assert_non_null(
+	    strstr(sb_str(&out), "--nft-undecoded too-many-prefixes -j ACCEPT\n"));
+	assert_non_null(strstr(sb_str(&out), "-A c -s 0.0.0.1 -d 0.0.0.1 -j ACCEPT\n"));
+	sb_free(&out);
+	nftd_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_backends_agree),  cmocka_unit_test(test_canon),
-	    cmocka_unit_test(test_shapes),	    cmocka_unit_test(test_rbtree_set),
-	    cmocka_unit_test(test_rbtree_adjacent), cmocka_unit_test(test_empty),
-	    cmocka_unit_test(test_concat_keys),	    cmocka_unit_test(test_odd_names),
+	    cmocka_unit_test(test_backends_agree),
+	    cmocka_unit_test(test_canon),
+	    cmocka_unit_test(test_shapes),
+	    cmocka_unit_test(test_rbtree_set),
+	    cmocka_unit_test(test_too_many_prefixes),
+	    cmocka_unit_test(test_rbtree_adjacent),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_concat_keys),
+	    cmocka_unit_test(test_odd_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
