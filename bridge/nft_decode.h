@@ -16,7 +16,7 @@ struct nftnl_rule;
 struct nftnl_set;
 
 struct nftd_chain {
-	char *name;
+	char *name;    /* as one reach word: odd bytes escaped as %XX */
 	bool base;     /* has a hook: hook, prio and policy are valid */
 	uint32_t hook; /* NF_INET_FORWARD, ... */
 	int32_t prio;
